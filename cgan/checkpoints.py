@@ -1,0 +1,48 @@
+"""Training checkpoints: tensors and plain data only, written atomically, loaded with weights_only=True."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+
+PATTERN = re.compile(r"^step-(\d+)\.pt$")
+KEEP = 2  # newest checkpoints kept; older ones are deleted once a newer one is safely on disk
+
+
+def checkpoint_dir(out_dir: str | os.PathLike) -> Path:
+    return Path(out_dir) / "checkpoints"
+
+
+def save_checkpoint(out_dir: str | os.PathLike, step: int, state: dict[str, Any]) -> Path:
+    """Write step-XXXXXXXX.pt via a temporary file and rename, so a kill never leaves a half file."""
+    folder = checkpoint_dir(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"step-{step:08d}.pt"
+    tmp = folder / f".{path.name}.tmp"
+    torch.save(state, tmp)
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    for old in list_checkpoints(out_dir)[:-KEEP]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def list_checkpoints(out_dir: str | os.PathLike) -> list[Path]:
+    """Complete checkpoints, oldest first (temporary files are ignored)."""
+    folder = checkpoint_dir(out_dir)
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := PATTERN.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def load_latest(out_dir: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any] | None:
+    """The newest checkpoint's contents, or None when the run has none."""
+    paths = list_checkpoints(out_dir)
+    if not paths:
+        return None
+    return torch.load(paths[-1], map_location=map_location, weights_only=True)

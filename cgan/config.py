@@ -1,0 +1,176 @@
+"""The two dataclasses that describe a run: the model (saved as config.json) and the training run.
+
+Presets fill in both; command-line flags override single fields. `TrainConfig` is the
+source of truth for `train.py --help`: every field becomes a flag with its help text.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+ARCHS = ("fast", "reference", "paper")
+LOSSES = ("hinge", "bce")
+D_CONDITIONINGS = ("projection", "channels")
+DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+@dataclass
+class ModelConfig:
+    """Everything needed to rebuild the generator (and discriminator) from config.json."""
+
+    arch: str = "fast"  # network family: fast (CPU default), reference (given design), paper (Mirza & Osindero MLPs)
+    z_dim: int = 64  # length of the noise vector z
+    num_classes: int = 10  # number of conditioning classes
+    class_names: list[str] = field(default_factory=lambda: [str(i) for i in range(10)])  # one name per class
+    channels: int = 1  # image channels (1 grayscale, 3 colour)
+    image_size: int = 28  # side length the networks work at
+    native_size: int = 28  # dataset's side length; generated images are centre-cropped to it
+    g_dim: int = 64  # generator width (channels of its last hidden layer)
+    d_dim: int = 64  # discriminator width (channels of its first layer)
+    d_conditioning: str = "projection"  # how D sees the label: projection (Miyato & Koyama) or channels (one-hot planes)
+
+    def validate(self) -> None:
+        """Raise ValueError when the fields cannot describe a buildable network."""
+        if self.arch not in ARCHS:
+            raise ValueError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
+        if self.d_conditioning not in D_CONDITIONINGS:
+            raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
+        if self.num_classes < 2:
+            raise ValueError(f"a conditional GAN needs at least 2 classes, got {self.num_classes}")
+        if len(self.class_names) != self.num_classes:
+            raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
+        for name in ("z_dim", "channels", "image_size", "native_size", "g_dim", "d_dim"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.native_size > self.image_size:
+            raise ValueError(f"native_size {self.native_size} is larger than image_size {self.image_size}")
+        if self.arch == "reference" and self.image_size != 32:
+            raise ValueError("the reference architecture works at 32x32; use --image-size 32")
+        if self.arch == "fast" and self.image_size % 4:
+            raise ValueError(f"the fast architecture needs an image size divisible by 4, got {self.image_size}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
+        """Build from a config.json dict; unknown keys are an error so typos never pass silently."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown model config keys: {', '.join(unknown)}")
+        config = cls(**data)
+        config.validate()
+        return config
+
+
+@dataclass
+class TrainConfig:
+    """A training run. Each field is a `train.py` flag (underscores become dashes)."""
+
+    dataset: str = field(default="fashion-mnist", metadata={"help": f"dataset: {', '.join(DATASETS)}"})
+    data_dir: Optional[str] = field(default=None, metadata={"help": "where the dataset lives (folder dataset: one subfolder per class); default: ./data, then /usr/share/datasets"})
+    image_size: Optional[int] = field(default=None, metadata={"help": "side length for --dataset folder images (resized); default: the preset's"})
+    arch: str = field(default="fast", metadata={"help": f"model preset: {', '.join(ARCHS)} (see README 'Presets')"})
+    epochs: int = field(default=10, metadata={"help": "passes over the training set (stops earlier at --max-steps or --max-minutes)"})
+    max_steps: Optional[int] = field(default=None, metadata={"help": "total optimisation steps of the run, counting steps done before a resume"})
+    max_minutes: Optional[float] = field(default=None, metadata={"help": "stop after this many minutes of training (this process), then export"})
+    batch_size: int = field(default=64, metadata={"help": "images per step per process (effective batch = batch size x processes)"})
+    lr: Optional[float] = field(default=None, metadata={"help": "Adam learning rate for both networks; default: the preset's"})
+    beta1: Optional[float] = field(default=None, metadata={"help": "Adam beta1; default: the preset's"})
+    beta2: float = field(default=0.999, metadata={"help": "Adam beta2"})
+    loss: Optional[str] = field(default=None, metadata={"help": f"GAN loss: {', '.join(LOSSES)}; default: the preset's"})
+    d_conditioning: Optional[str] = field(default=None, metadata={"help": f"how D sees the label: {', '.join(D_CONDITIONINGS)}; default: the preset's"})
+    z_dim: Optional[int] = field(default=None, metadata={"help": "noise length; default: the preset's"})
+    g_dim: Optional[int] = field(default=None, metadata={"help": "generator width; default: the preset's"})
+    d_dim: Optional[int] = field(default=None, metadata={"help": "discriminator width; default: the preset's"})
+    ema_halflife_images: int = field(default=20_000, metadata={"help": "half-life of the generator EMA, in training images"})
+    ema_rampup: float = field(default=0.05, metadata={"help": "early in training the EMA half-life is at most this fraction of images seen"})
+    bn_recalibration_batches: int = field(default=100, metadata={"help": "batches used to recompute the EMA generator's BatchNorm statistics before sampling or export"})
+    seed: int = field(default=0, metadata={"help": "random seed (weights, data order, noise)"})
+    device: str = field(default="auto", metadata={"help": f"{', '.join(DEVICES)}; auto picks cuda, then mps, then cpu"})
+    out_dir: str = field(default="runs/default", metadata={"help": "run folder: config, log.jsonl, sample grids, checkpoints"})
+    export_dir: Optional[str] = field(default=None, metadata={"help": "where the final EMA generator is exported; default: OUT_DIR/export"})
+    resume: bool = field(default=False, metadata={"help": "continue from the newest checkpoint in OUT_DIR"})
+    overwrite: bool = field(default=False, metadata={"help": "delete an existing run in OUT_DIR and start afresh"})
+    log_every: int = field(default=50, metadata={"help": "steps between log.jsonl lines"})
+    checkpoint_every: int = field(default=500, metadata={"help": "steps between checkpoints (one is also written at the end)"})
+    snapshot_every_images: Optional[int] = field(default=None, metadata={"help": "also export the EMA generator to OUT_DIR/snapshots every this many images (for quality-vs-time curves)"})
+    push_to_hub: Optional[str] = field(default=None, metadata={"help": "USER/REPO to publish the export to at the end"})
+    hub_private: bool = field(default=False, metadata={"help": "create the Hub repo as private"})
+    hub_revision: Optional[str] = field(default=None, metadata={"help": "Hub branch to push to (created if missing)"})
+    push_every: Optional[int] = field(default=None, metadata={"help": "also push every this many epochs"})
+
+    def validate(self) -> None:
+        """Raise ValueError for values that would fail later; runs before any work starts."""
+        if self.dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}")
+        if self.arch not in ARCHS:
+            raise ValueError(f"unknown preset {self.arch!r}; choose one of {', '.join(ARCHS)}")
+        if self.loss is not None and self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        if self.d_conditioning is not None and self.d_conditioning not in D_CONDITIONINGS:
+            raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
+        if self.device not in DEVICES:
+            raise ValueError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
+        positive = ["epochs", "batch_size", "beta2", "ema_halflife_images", "log_every", "checkpoint_every"]
+        optional_positive = ["max_steps", "max_minutes", "lr", "image_size", "z_dim", "g_dim", "d_dim",
+                             "snapshot_every_images", "push_every"]
+        for name in positive + [n for n in optional_positive if getattr(self, n) is not None]:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        if self.beta1 is not None and not 0 <= self.beta1 < 1:
+            raise ValueError(f"--beta1 must be in [0, 1), got {self.beta1}")
+        if self.bn_recalibration_batches < 0:
+            raise ValueError("--bn-recalibration-batches must be 0 or more")
+        if self.resume and self.overwrite:
+            raise ValueError("--resume and --overwrite contradict each other; pick one")
+        if self.push_to_hub is not None and self.push_to_hub.count("/") != 1:
+            raise ValueError(f"--push-to-hub wants USER/REPO, got {self.push_to_hub!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# What each preset sets. Flags the user gives explicitly win over these.
+PRESETS: dict[str, dict[str, Any]] = {
+    # CPU default: 28x28, a lean DCGAN-style generator (z + one-hot, ConvTranspose+BN+ReLU, Tanh)
+    # and a spectral-norm projection discriminator with hinge loss.
+    "fast": dict(model=dict(arch="fast", z_dim=64, g_dim=64, d_dim=32, d_conditioning="projection"),
+                 loss="hinge", lr=2e-4, beta1=0.5),
+    # The design we were given, with its exact shapes (32x32, dims 128/96, BCE, label as channels).
+    "reference": dict(model=dict(arch="reference", z_dim=100, g_dim=128, d_dim=96, d_conditioning="channels"),
+                      loss="bce", lr=2e-4, beta1=0.5),
+    # Mirza & Osindero (2014): MLP generator and maxout discriminator with dropout.
+    "paper": dict(model=dict(arch="paper", z_dim=100, g_dim=1200, d_dim=240, d_conditioning="channels"),
+                  loss="bce", lr=2e-4, beta1=0.5),
+}
+
+
+def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native_size: int) -> tuple[ModelConfig, dict[str, Any]]:
+    """Combine preset, dataset facts and explicit flags into the model config and the optimiser settings."""
+    preset = PRESETS[train.arch]
+    model_fields = dict(preset["model"])
+    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning"):
+        if getattr(train, name) is not None:
+            model_fields[name] = getattr(train, name)
+    if train.arch == "reference":
+        image_size = train.image_size or 32
+    else:
+        image_size = train.image_size or native_size
+    model = ModelConfig(num_classes=len(class_names), class_names=list(class_names), channels=channels,
+                        image_size=image_size, native_size=min(native_size, image_size), **model_fields)
+    model.validate()
+    optim = dict(loss=train.loss or preset["loss"], lr=train.lr or preset["lr"],
+                 beta1=preset["beta1"] if train.beta1 is None else train.beta1, beta2=train.beta2)
+    return model, optim
+
+
+def save_json(path, data: dict[str, Any]) -> None:
+    """Write JSON readably (sorted keys are not used: field order documents the config)."""
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")

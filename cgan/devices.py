@@ -1,0 +1,33 @@
+"""Choosing the torch device; only entry points call this."""
+from __future__ import annotations
+
+import torch
+
+
+def pick_device(name: str = "auto", *, local_rank: int = 0) -> torch.device:
+    """auto -> cuda, then mps, then cpu; an explicit name that is not available is an error."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            name = "cuda"
+        elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            name = "mps"
+        else:
+            name = "cpu"
+    if name == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError("--device cuda was asked for, but torch sees no CUDA GPU")
+        return torch.device("cuda", local_rank % torch.cuda.device_count())
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError("--device mps was asked for, but this machine has no MPS device")
+    if name not in ("cpu", "mps"):
+        raise ValueError(f"unknown device {name!r}; choose auto, cpu, cuda or mps")
+    return torch.device(name)
+
+
+def describe(device: torch.device) -> str:
+    """A human-readable name for the device, e.g. for the app header and the model card."""
+    if device.type == "cuda":
+        return f"GPU ({torch.cuda.get_device_name(device)})"
+    if device.type == "mps":
+        return "Apple GPU (MPS)"
+    return f"CPU ({torch.get_num_threads()} threads)"

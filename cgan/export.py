@@ -1,0 +1,88 @@
+"""A generator on disk: config.json (architecture, class names, training summary) + model.safetensors.
+
+No pickles: weights are safetensors, everything else is JSON, so loading a folder someone
+handed you runs no code.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .config import ModelConfig, save_json
+from .models import build_generator
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+SAMPLES_NAME = "samples.png"
+# Keys of config.json that describe the run rather than the network.
+METADATA_KEYS = ("cgan_format", "training", "metrics")
+FORMAT_VERSION = 1
+
+
+class WeightsError(ValueError):
+    """An export folder or repo that does not describe a generator we can build; says which file."""
+
+
+def save_export(generator: nn.Module, export_dir: str | os.PathLike, *, training: dict[str, Any] | None = None) -> Path:
+    """Write config.json and model.safetensors (atomically) into export_dir; returns the folder."""
+    folder = Path(export_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    tmp = folder / f".{WEIGHTS_NAME}.tmp"
+    save_file(state, str(tmp), metadata={"format": "pt"})
+    os.replace(tmp, folder / WEIGHTS_NAME)
+    config = {"cgan_format": FORMAT_VERSION, **generator.config.to_dict()}
+    if training is not None:
+        config["training"] = training
+    tmp = folder / f".{CONFIG_NAME}.tmp"
+    save_json(tmp, config)
+    os.replace(tmp, folder / CONFIG_NAME)
+    return folder
+
+
+def read_config(path: str | os.PathLike, *, source: str | None = None) -> tuple[ModelConfig, dict[str, Any]]:
+    """Parse config.json into the model config and the metadata (training summary, metrics)."""
+    source = source or str(path)
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise WeightsError(f"{source}: no {CONFIG_NAME}; is this a cgan export?") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise WeightsError(f"{source}: {CONFIG_NAME} is not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise WeightsError(f"{source}: {CONFIG_NAME} should hold a JSON object")
+    metadata = {k: data.pop(k) for k in METADATA_KEYS if k in data}
+    try:
+        return ModelConfig.from_dict(data), metadata
+    except (TypeError, ValueError) as e:
+        raise WeightsError(f"{source}: {CONFIG_NAME} does not describe a cgan generator: {e}") from None
+
+
+def load_export(folder: str | os.PathLike, *, device: str | torch.device = "cpu", source: str | None = None) -> nn.Module:
+    """Rebuild the generator from a local export folder, in eval mode on `device`."""
+    folder = Path(folder)
+    source = source or str(folder)
+    if not folder.is_dir():
+        raise WeightsError(f"{source}: no such folder")
+    config, metadata = read_config(folder / CONFIG_NAME, source=source)
+    weights = folder / WEIGHTS_NAME
+    if not weights.is_file():
+        raise WeightsError(f"{source}: no {WEIGHTS_NAME}")
+    try:
+        state = load_file(str(weights))
+    except Exception as e:  # safetensors raises several types for truncated or foreign files
+        raise WeightsError(f"{source}: {WEIGHTS_NAME} could not be read ({e})") from None
+    generator = build_generator(config)
+    try:
+        generator.load_state_dict(state)
+    except RuntimeError as e:
+        raise WeightsError(f"{source}: {WEIGHTS_NAME} does not match {CONFIG_NAME}: {e}") from None
+    generator.metadata = metadata
+    return generator.to(device).eval()

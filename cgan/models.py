@@ -1,0 +1,172 @@
+"""Generators and discriminators for the three presets, built from a ModelConfig.
+
+Every generator takes (z, condition) where condition is a (B, num_classes) float vector:
+a one-hot label, or a mix of one-hot labels (the app's class mixing). Every discriminator
+takes (images, condition) and returns one logit per image, shape (B,).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils import spectral_norm
+
+from .config import ModelConfig
+
+
+def _up_block(in_ch: int, out_ch: int, **conv) -> list[nn.Module]:
+    """ConvTranspose + BatchNorm + ReLU, the reference generator's unit."""
+    return [nn.ConvTranspose2d(in_ch, out_ch, bias=False, **conv), nn.BatchNorm2d(out_ch), nn.ReLU(inplace=True)]
+
+
+class ConvGenerator(nn.Module):
+    """[z, condition] as a 1x1 map, upsampled by ConvTranspose+BN+ReLU blocks to a Tanh image.
+
+    reference: 1x1 -> 4x4 (4*dim) -> 8x8 (2*dim) -> 16x16 (dim) -> 32x32 via ConvTranspose, as given.
+    fast:      1x1 -> s/4 (4*dim) -> s/2 (2*dim) -> s (dim) -> 3x3 conv to the image; s = 28 for Fashion-MNIST.
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        dim, in_ch = config.g_dim, config.z_dim + config.num_classes
+        if config.arch == "reference":
+            layers = (_up_block(in_ch, 4 * dim, kernel_size=4, stride=1, padding=0)
+                      + _up_block(4 * dim, 2 * dim, kernel_size=4, stride=2, padding=1)
+                      + _up_block(2 * dim, dim, kernel_size=4, stride=2, padding=1)
+                      + [nn.ConvTranspose2d(dim, config.channels, kernel_size=4, stride=2, padding=1), nn.Tanh()])
+        else:
+            base = config.image_size // 4
+            layers = (_up_block(in_ch, 4 * dim, kernel_size=base, stride=1, padding=0)
+                      + _up_block(4 * dim, 2 * dim, kernel_size=4, stride=2, padding=1)
+                      + _up_block(2 * dim, dim, kernel_size=4, stride=2, padding=1)
+                      + [nn.Conv2d(dim, config.channels, kernel_size=3, padding=1), nn.Tanh()])
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([z, condition.to(z.dtype)], dim=1)[:, :, None, None]  # (B, z_dim + num_classes, 1, 1)
+        return self.net(x)  # (B, channels, image_size, image_size)
+
+
+class MLPGenerator(nn.Module):
+    """Mirza & Osindero's generator: z -> 200 ReLU, y -> 1000 ReLU, joined -> 1200 ReLU -> pixels (Tanh)."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        pixels = config.channels * config.image_size**2
+        self.z_branch = nn.Sequential(nn.Linear(config.z_dim, 200), nn.ReLU(inplace=True))
+        self.y_branch = nn.Sequential(nn.Linear(config.num_classes, 1000), nn.ReLU(inplace=True))
+        self.joint = nn.Sequential(nn.Linear(1200, config.g_dim), nn.ReLU(inplace=True), nn.Dropout(0.5),
+                                   nn.Linear(config.g_dim, pixels), nn.Tanh())
+
+    def forward(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        h = torch.cat([self.z_branch(z), self.y_branch(condition.to(z.dtype))], dim=1)  # (B, 1200)
+        c, s = self.config.channels, self.config.image_size
+        return self.joint(h).view(-1, c, s, s)
+
+
+def _sn_conv(in_ch: int, out_ch: int, kernel: int, stride: int = 1, padding: int | None = None) -> nn.Module:
+    padding = kernel // 2 if padding is None else padding
+    return spectral_norm(nn.Conv2d(in_ch, out_ch, kernel, stride, padding))
+
+
+class ConvDiscriminator(nn.Module):
+    """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit.
+
+    d_conditioning="channels": the one-hot label is broadcast as extra input planes (reference).
+    d_conditioning="projection": logit = psi(h) + <embed(y), h> on pooled features h (Miyato & Koyama 2018).
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        dim = config.d_dim
+        in_ch = config.channels + (config.num_classes if config.d_conditioning == "channels" else 0)
+        act = lambda: nn.LeakyReLU(0.2, inplace=True)  # noqa: E731
+        if config.arch == "reference":
+            layers = [_sn_conv(in_ch, dim, 3), act(), _sn_conv(dim, dim, 3), act(),
+                      _sn_conv(dim, dim, 3, 2), act(),  # 16x16
+                      _sn_conv(dim, 2 * dim, 3), act(), _sn_conv(2 * dim, 2 * dim, 3), act(),
+                      _sn_conv(2 * dim, 2 * dim, 3, 2), act(),  # 8x8
+                      _sn_conv(2 * dim, 2 * dim, 3, 1, 0), act(),  # 6x6
+                      _sn_conv(2 * dim, 2 * dim, 1), act(), _sn_conv(2 * dim, 2 * dim, 1), act(),
+                      nn.AvgPool2d(6)]
+            features = 2 * dim
+        else:
+            layers = [_sn_conv(in_ch, dim, 3), act(),
+                      _sn_conv(dim, 2 * dim, 4, 2, 1), act(),  # s/2
+                      _sn_conv(2 * dim, 4 * dim, 4, 2, 1), act(),  # s/4
+                      nn.AdaptiveAvgPool2d(1)]
+            features = 4 * dim
+        self.features = nn.Sequential(*layers)
+        self.linear = spectral_norm(nn.Linear(features, 1))
+        if config.d_conditioning == "projection":
+            self.embed = spectral_norm(nn.Linear(config.num_classes, features, bias=False))
+
+    def forward(self, images: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        condition = condition.to(images.dtype)
+        if self.config.d_conditioning == "channels":
+            planes = condition[:, :, None, None].expand(-1, -1, images.shape[2], images.shape[3])
+            images = torch.cat([images, planes], dim=1)  # (B, channels + num_classes, H, W)
+        h = self.features(images).flatten(1)  # (B, features)
+        logit = self.linear(h).squeeze(1)
+        if self.config.d_conditioning == "projection":
+            logit = logit + (self.embed(condition) * h).sum(1)
+        return logit
+
+
+class Maxout(nn.Module):
+    """Linear layer with `pieces` outputs per unit, keeping the largest."""
+
+    def __init__(self, in_features: int, units: int, pieces: int):
+        super().__init__()
+        self.units, self.pieces = units, pieces
+        self.linear = nn.Linear(in_features, units * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.linear(x).view(-1, self.units, self.pieces).amax(dim=2)
+
+
+class MaxoutDiscriminator(nn.Module):
+    """Mirza & Osindero's discriminator: maxout x (240x5) and y (50x5), joined maxout (240x4), dropout 0.5."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        pixels = config.channels * config.image_size**2
+        self.x_branch = nn.Sequential(Maxout(pixels, config.d_dim, 5), nn.Dropout(0.5))
+        self.y_branch = nn.Sequential(Maxout(config.num_classes, 50, 5), nn.Dropout(0.5))
+        self.joint = nn.Sequential(Maxout(config.d_dim + 50, 240, 4), nn.Dropout(0.5), nn.Linear(240, 1))
+
+    def forward(self, images: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        h = torch.cat([self.x_branch(images.flatten(1)), self.y_branch(condition.to(images.dtype))], dim=1)
+        return self.joint(h).squeeze(1)
+
+
+def build_generator(config: ModelConfig) -> nn.Module:
+    """The generator a config describes, with DCGAN-style initialisation."""
+    config.validate()
+    net = MLPGenerator(config) if config.arch == "paper" else ConvGenerator(config)
+    net.apply(_init_weights)
+    return net
+
+
+def build_discriminator(config: ModelConfig) -> nn.Module:
+    """The discriminator a config describes."""
+    config.validate()
+    net = MaxoutDiscriminator(config) if config.arch == "paper" else ConvDiscriminator(config)
+    return net
+
+
+def _init_weights(module: nn.Module) -> None:
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def one_hot(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """(B,) int labels -> (B, num_classes) float condition vectors."""
+    return F.one_hot(labels.long(), num_classes).float()

@@ -1,0 +1,47 @@
+"""Train a class-conditional GAN and export its EMA generator (optionally pushing it to the Hub).
+
+    python train.py                                  # default preset on Fashion-MNIST
+    python train.py --arch reference --max-minutes 60
+    torchrun --nproc_per_node 2 train.py --max-steps 100
+"""
+from __future__ import annotations
+
+import sys
+
+from cgan.cli import fail, parse_config
+from cgan.data import DataNotFoundError
+from cgan.devices import pick_device
+from cgan.distributed import from_environment, init_process_group, shutdown
+from cgan.export import WeightsError
+from cgan.training import RunExistsError, Trainer
+
+
+def main(argv=None) -> int:
+    config = parse_config(argv, description=__doc__.split("\n")[0])
+    info = from_environment()
+    try:
+        device = pick_device(config.device, local_rank=info.local_rank)
+        init_process_group(info, device)
+        trainer = Trainer(config, device, info)
+        on_epoch_end = None
+        if config.push_to_hub and config.push_every:
+            from cgan.hub import push_every_epochs
+            on_epoch_end = push_every_epochs(config)
+        export_dir = trainer.fit(on_epoch_end=on_epoch_end)
+    except (DataNotFoundError, RunExistsError, WeightsError, ValueError) as e:
+        fail(str(e), code=2)
+    except KeyboardInterrupt:
+        fail("interrupted; the newest checkpoint is kept, continue with --resume", code=130)
+    finally:
+        shutdown(info)
+    if info.is_main:
+        print(f"exported the EMA generator to {export_dir}")
+        if config.push_to_hub:
+            from cgan.hub import push_or_explain
+            return push_or_explain(export_dir, config.push_to_hub, private=config.hub_private,
+                                   revision=config.hub_revision)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
