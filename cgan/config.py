@@ -78,7 +78,7 @@ class TrainConfig:
     epochs: int = field(default=10, metadata={"help": "passes over the training set (stops earlier at --max-steps or --max-minutes)"})
     max_steps: Optional[int] = field(default=None, metadata={"help": "total optimisation steps of the run, counting steps done before a resume"})
     max_minutes: Optional[float] = field(default=None, metadata={"help": "stop after this many minutes of training (this process), then export"})
-    batch_size: int = field(default=64, metadata={"help": "images per step per process (effective batch = batch size x processes)"})
+    batch_size: Optional[int] = field(default=None, metadata={"help": "images per step per process (effective batch = batch size x processes); default: the preset's"})
     lr: Optional[float] = field(default=None, metadata={"help": "Adam learning rate for both networks; default: the preset's"})
     beta1: Optional[float] = field(default=None, metadata={"help": "Adam beta1; default: the preset's"})
     beta2: float = field(default=0.999, metadata={"help": "Adam beta2"})
@@ -116,8 +116,8 @@ class TrainConfig:
             raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
-        positive = ["epochs", "batch_size", "beta2", "ema_halflife_images", "log_every", "checkpoint_every"]
-        optional_positive = ["max_steps", "max_minutes", "lr", "image_size", "z_dim", "g_dim", "d_dim",
+        positive = ["epochs", "beta2", "ema_halflife_images", "log_every", "checkpoint_every"]
+        optional_positive = ["batch_size", "max_steps", "max_minutes", "lr", "image_size", "z_dim", "g_dim", "d_dim",
                              "snapshot_every_images", "push_every"]
         for name in positive + [n for n in optional_positive if getattr(self, n) is not None]:
             if not getattr(self, name) > 0:
@@ -140,13 +140,13 @@ PRESETS: dict[str, dict[str, Any]] = {
     # CPU default: 28x28, a lean DCGAN-style generator (z + one-hot, ConvTranspose+BN+ReLU, Tanh)
     # and a spectral-norm projection discriminator with hinge loss.
     "fast": dict(model=dict(arch="fast", z_dim=64, g_dim=64, d_dim=32, d_conditioning="projection"),
-                 loss="hinge", lr=2e-4, beta1=0.5),
+                 loss="hinge", lr=2e-4, beta1=0.5, batch_size=32),
     # The design we were given, with its exact shapes (32x32, dims 128/96, BCE, label as channels).
     "reference": dict(model=dict(arch="reference", z_dim=100, g_dim=128, d_dim=96, d_conditioning="channels"),
-                      loss="bce", lr=2e-4, beta1=0.5),
+                      loss="bce", lr=2e-4, beta1=0.5, batch_size=64),
     # Mirza & Osindero (2014): MLP generator and maxout discriminator with dropout.
     "paper": dict(model=dict(arch="paper", z_dim=100, g_dim=1200, d_dim=240, d_conditioning="channels"),
-                  loss="bce", lr=2e-4, beta1=0.5),
+                  loss="bce", lr=2e-4, beta1=0.5, batch_size=100),
 }
 
 
@@ -165,6 +165,7 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
                         image_size=image_size, native_size=min(native_size, image_size), **model_fields)
     model.validate()
     optim = dict(loss=train.loss or preset["loss"], lr=train.lr or preset["lr"],
+                 batch_size=train.batch_size or preset["batch_size"],
                  beta1=preset["beta1"] if train.beta1 is None else train.beta1, beta2=train.beta2)
     return model, optim
 

@@ -86,3 +86,18 @@ def load_export(folder: str | os.PathLike, *, device: str | torch.device = "cpu"
         raise WeightsError(f"{source}: {WEIGHTS_NAME} does not match {CONFIG_NAME}: {e}") from None
     generator.metadata = metadata
     return generator.to(device).eval()
+
+
+def load_generator(weights: str | os.PathLike, *, revision: str | None = None,
+                   device: str | torch.device = "cpu") -> nn.Module:
+    """The one loading function: a local export folder, or a Hub repo id "USER/REPO" (optionally at a revision)."""
+    path = Path(weights)
+    if path.exists():
+        return load_export(path, device=device)
+    text = str(weights)
+    if text.count("/") == 1 and not text.startswith((".", "/")) and not text.endswith("/"):
+        from .hub import download_export  # the only module that talks to the Hub
+
+        folder = download_export(text, revision=revision)
+        return load_export(folder, device=device, source=f"{text}" + (f"@{revision}" if revision else ""))
+    raise WeightsError(f"{text}: no such folder (and not a USER/REPO Hub id)")

@@ -71,6 +71,13 @@ def _sn_conv(in_ch: int, out_ch: int, kernel: int, stride: int = 1, padding: int
     return spectral_norm(nn.Conv2d(in_ch, out_ch, kernel, stride, padding))
 
 
+class GlobalSumPool(nn.Module):
+    """Sum over positions (SNGAN): unlike averaging, it keeps logits large enough under spectral norm."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.sum(dim=(2, 3))  # (B, C)
+
+
 class ConvDiscriminator(nn.Module):
     """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit.
 
@@ -97,7 +104,7 @@ class ConvDiscriminator(nn.Module):
             layers = [_sn_conv(in_ch, dim, 3), act(),
                       _sn_conv(dim, 2 * dim, 4, 2, 1), act(),  # s/2
                       _sn_conv(2 * dim, 4 * dim, 4, 2, 1), act(),  # s/4
-                      nn.AdaptiveAvgPool2d(1)]
+                      GlobalSumPool()]
             features = 4 * dim
         self.features = nn.Sequential(*layers)
         self.linear = spectral_norm(nn.Linear(features, 1))

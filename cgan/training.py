@@ -159,7 +159,8 @@ class Trainer:
 
         self.images = self.dataset.images.to(device)  # the whole dataset, uint8, on the training device
         self.labels = self.dataset.labels.to(device)
-        self.global_batch = config.batch_size * info.world_size
+        self.batch_size = self.optim["batch_size"]
+        self.global_batch = self.batch_size * info.world_size
         self.steps_per_epoch = len(self.dataset) // self.global_batch
         if self.steps_per_epoch == 0:
             raise ValueError(f"the dataset has {len(self.dataset)} images, fewer than one batch of {self.global_batch}")
@@ -219,8 +220,8 @@ class Trainer:
         epoch, index = divmod(step, self.steps_per_epoch)
         if cache.get("epoch") != epoch:
             cache.update(epoch=epoch, perm=self._permutation(epoch))
-        start = index * self.global_batch + self.info.rank * self.config.batch_size  # this rank's shard
-        idx = cache["perm"][start:start + self.config.batch_size]
+        start = index * self.global_batch + self.info.rank * self.batch_size  # this rank's shard
+        idx = cache["perm"][start:start + self.batch_size]
         images = to_float(self.images[idx], self.model_config.image_size)
         if self.use_cuda_tricks and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
@@ -259,7 +260,7 @@ class Trainer:
     def ready_ema(self) -> nn.Module:
         """The EMA generator with BatchNorm statistics recomputed for its weights."""
         recalibrate_batchnorm(self.generator_ema, batches=self.config.bn_recalibration_batches,
-                              batch_size=self.config.batch_size, label_weights=self.label_weights,
+                              batch_size=self.batch_size, label_weights=self.label_weights,
                               seed=self.config.seed)
         return self.generator_ema
 
@@ -268,7 +269,7 @@ class Trainer:
         return {"dataset": self.config.dataset, "steps": self.step, "images_seen": self.step * self.global_batch,
                 "epochs": round(self.step / self.steps_per_epoch, 3), "train_seconds": round(self.train_seconds, 1),
                 "hardware": f"{describe(self.device)} x {self.info.world_size}; {platform.processor() or platform.machine()}",
-                "loss": self.optim["loss"], "optimizer": self.optim, "batch_size": self.config.batch_size,
+                "loss": self.optim["loss"], "optimizer": self.optim, "batch_size": self.batch_size,
                 "effective_batch_size": self.global_batch, "ema_halflife_images": self.config.ema_halflife_images,
                 "seed": self.config.seed, "torch": torch.__version__}
 

@@ -1,0 +1,123 @@
+"""The evaluation network: a small CNN classifier whose penultimate layer is the metrics' feature space.
+
+Inception features mean little for 28x28 grayscale clothes (and cannot be downloaded here), so, as
+is usual for (Fashion-)MNIST GANs, FID and precision/recall are computed in a classifier trained on
+the dataset itself. The same recipe (`fit_classifier`) also gives the GAN-train accuracy.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+from tqdm.auto import tqdm
+
+WEIGHTS_NAME = "evaluator.safetensors"
+INFO_NAME = "evaluator.json"
+FEATURES = 128
+
+
+class Classifier(nn.Module):
+    """conv(32)x2 -> pool -> conv(64)x2 -> pool -> 128 features -> logits."""
+
+    def __init__(self, *, channels: int, image_size: int, num_classes: int):
+        super().__init__()
+        self.arch = {"channels": channels, "image_size": image_size, "num_classes": num_classes}
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
+            nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(inplace=True),
+            nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Dropout(0.3),
+            nn.Linear(64 * (image_size // 4) ** 2, FEATURES), nn.ReLU(inplace=True))
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(FEATURES, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+def _as_input(images: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """uint8 (N, H, W) or (N, H, W, 3) or (N, C, H, W) -> float (N, C, H, W) in [-1, 1]."""
+    x = torch.as_tensor(np.asarray(images))
+    if x.dim() == 3:
+        x = x[:, None]
+    elif x.shape[-1] in (1, 3) and x.shape[1] not in (1, 3):
+        x = x.permute(0, 3, 1, 2)
+    return x.float().div(127.5).sub(1.0)
+
+
+@torch.inference_mode()
+def features_and_probs(classifier: Classifier, images, *, batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """Penultimate features (N, 128) and class probabilities (N, classes), float64 numpy."""
+    classifier.eval()
+    x = _as_input(images)
+    feats, probs = [], []
+    for start in range(0, len(x), batch_size):
+        h = classifier.body(x[start:start + batch_size])
+        feats.append(h.double())
+        probs.append(F.softmax(classifier.head(h), dim=1).double())
+    return torch.cat(feats).numpy(), torch.cat(probs).numpy()
+
+
+def fit_classifier(images, labels, *, num_classes: int, epochs: int, seed: int = 0, batch_size: int = 128,
+                   lr: float = 1e-3, progress: bool = False) -> Classifier:
+    """Train a fresh Classifier on uint8 images with a fixed recipe (Adam, light shift augmentation)."""
+    torch.manual_seed(seed)
+    x = _as_input(images)
+    y = torch.as_tensor(np.asarray(labels)).long()
+    model = Classifier(channels=x.shape[1], image_size=x.shape[2], num_classes=num_classes)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    steps = epochs * -(-len(x) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+    rng = torch.Generator().manual_seed(seed)
+    model.train()
+    bar = tqdm(total=steps, disable=not progress, desc="classifier", unit="step")
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=rng)
+        for start in range(0, len(x), batch_size):
+            idx = order[start:start + batch_size]
+            xb = x[idx]
+            shift = torch.randint(-2, 3, (2,), generator=rng).tolist()  # small translations
+            xb = torch.roll(xb, shifts=shift, dims=(2, 3))
+            loss = F.cross_entropy(model(xb), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            bar.update(1)
+    bar.close()
+    return model.eval()
+
+
+@torch.inference_mode()
+def accuracy(classifier: Classifier, images, labels) -> float:
+    _, probs = features_and_probs(classifier, images)
+    return float((probs.argmax(1) == np.asarray(labels)).mean())
+
+
+def save_classifier(classifier: Classifier, folder: str | os.PathLike, info: dict[str, Any]) -> None:
+    """evaluator.safetensors + evaluator.json (architecture, accuracy, how it was trained)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in classifier.state_dict().items()}, str(folder / WEIGHTS_NAME))
+    with open(folder / INFO_NAME, "w") as f:
+        json.dump({"arch": classifier.arch, **info}, f, indent=2)
+        f.write("\n")
+
+
+def load_classifier(folder: str | os.PathLike) -> tuple[Classifier, dict[str, Any]]:
+    """The evaluation network and its info (accuracy on the real test set, dataset, class names)."""
+    folder = Path(folder)
+    if not (folder / WEIGHTS_NAME).is_file() or not (folder / INFO_NAME).is_file():
+        raise FileNotFoundError(f"no evaluation network in {folder} (expected {WEIGHTS_NAME} and {INFO_NAME}); "
+                                f"train one with: python -m cgan.train_evaluator --out {folder}")
+    info = json.loads((folder / INFO_NAME).read_text())
+    model = Classifier(**info["arch"])
+    model.load_state_dict(load_file(str(folder / WEIGHTS_NAME)))
+    return model.eval(), info

@@ -1,0 +1,176 @@
+"""Plain inference functions behind the app: numbers in, images out, no UI code.
+
+Latent sliders move z along the generator's principal directions, found in closed form from the
+weights that first touch z (SeFa: Shen & Zhou, 2021): the top eigenvectors of W^T W.
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from .classifier import Classifier, features_and_probs
+from .sampling import grid_image, latents_for_seeds, lerp, slerp, synthesize, to_uint8
+
+MAX_SEED = 2**32 - 1
+SLIDER_RANGE = 3.0
+MAX_GRID_SIDE = 8
+MIN_FRAMES, MAX_FRAMES = 2, 64
+
+
+def first_layer_matrix(generator: nn.Module) -> torch.Tensor:
+    """The (outputs, z_dim) linear map from z to the generator's first pre-activation."""
+    z_dim = generator.config.z_dim
+    for module in generator.modules():
+        if isinstance(module, nn.ConvTranspose2d):  # weight (in, out, k, k); z is the first z_dim inputs
+            return module.weight.detach()[:z_dim].reshape(z_dim, -1).T
+        if isinstance(module, nn.Linear):  # the paper MLP's z branch: weight (out, z_dim)
+            return module.weight.detach()[:, :z_dim]
+    raise ValueError("no layer found that reads z")
+
+
+def latent_directions(generator: nn.Module, count: int) -> torch.Tensor:
+    """(count, z_dim) unit directions in z space, strongest first (SeFa closed-form factorisation)."""
+    matrix = first_layer_matrix(generator).double().cpu()
+    eigenvalues, eigenvectors = torch.linalg.eigh(matrix.T @ matrix)  # ascending
+    order = torch.argsort(eigenvalues, descending=True)[:count]
+    directions = eigenvectors[:, order].T.float()
+    # A fixed sign convention, so a slider means the same thing on every load.
+    signs = torch.sign(directions[torch.arange(len(directions)), directions.abs().argmax(1)])
+    return directions * signs[:, None]
+
+
+@dataclass
+class Explorer:
+    """A loaded generator, its slider directions and (optionally) the evaluation network."""
+
+    generator: nn.Module
+    directions: torch.Tensor
+    classifier: Optional[Classifier] = None
+    scale: int = 8  # on-screen enlargement (nearest neighbour)
+
+    @classmethod
+    def create(cls, generator: nn.Module, *, sliders: int = 8, classifier: Optional[Classifier] = None) -> "Explorer":
+        return cls(generator.eval(), latent_directions(generator, min(sliders, generator.config.z_dim)), classifier)
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.generator.config.class_names)
+
+    # ------------------------------------------------------------ validation
+    def class_index(self, name: str) -> int:
+        if name not in self.class_names:
+            raise ValueError(f"unknown class {name!r}; choose one of: {', '.join(self.class_names)}")
+        return self.class_names.index(name)
+
+    @staticmethod
+    def check_seed(seed) -> int:
+        if seed is None or isinstance(seed, bool) or not float(seed).is_integer() or not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+        return int(seed)
+
+    def check_sliders(self, values: Sequence[float]) -> torch.Tensor:
+        values = [0.0 if v is None else float(v) for v in values]
+        if len(values) > len(self.directions):
+            raise ValueError(f"{len(values)} slider values for {len(self.directions)} directions")
+        for v in values:
+            if not math.isfinite(v) or abs(v) > SLIDER_RANGE:
+                raise ValueError(f"slider values must be numbers from -{SLIDER_RANGE:g} to {SLIDER_RANGE:g}, got {v!r}")
+        return torch.tensor(values + [0.0] * (len(self.directions) - len(values)))
+
+    @staticmethod
+    def check_truncation(psi: float) -> float:
+        if psi is None or not math.isfinite(float(psi)) or not 0.0 <= float(psi) <= 2.0:
+            raise ValueError(f"truncation must be from 0 to 2, got {psi!r}")
+        return float(psi)
+
+    # ------------------------------------------------------------ latents and conditions
+    def latents(self, seeds: Sequence[int], *, truncation: float = 1.0, sliders: Sequence[float] = ()) -> torch.Tensor:
+        """(len(seeds), z_dim): each seed's z, scaled by psi, moved along the slider directions (in std units)."""
+        z = latents_for_seeds(seeds, self.generator.config.z_dim) * self.check_truncation(truncation)
+        offset = self.check_sliders(sliders) @ self.directions  # (z_dim,)
+        return z + offset[None]
+
+    def condition(self, class_name: str, *, mix_class: Optional[str] = None, mix_weight: float = 0.0) -> torch.Tensor:
+        """(num_classes,) condition: one-hot, or the weighted mix of two one-hot vectors."""
+        if mix_weight is None or not math.isfinite(float(mix_weight)) or not 0.0 <= float(mix_weight) <= 1.0:
+            raise ValueError(f"mix weight must be from 0 to 1, got {mix_weight!r}")
+        vector = torch.zeros(len(self.class_names))
+        vector[self.class_index(class_name)] += 1.0 - float(mix_weight)
+        vector[self.class_index(mix_class or class_name)] += float(mix_weight)
+        return vector
+
+    # ------------------------------------------------------------ images
+    def render(self, z: torch.Tensor, condition: torch.Tensor) -> np.ndarray:
+        """uint8 images (B, H, W[, 3]) for latents and conditions (one condition row is broadcast)."""
+        if condition.dim() == 1:
+            condition = condition[None].expand(z.shape[0], -1)
+        return to_uint8(synthesize(self.generator, z, condition))
+
+    def enlarge(self, pixels: np.ndarray, *, columns: int) -> Image.Image:
+        return grid_image(pixels, columns=columns, scale=self.scale, padding=0 if len(pixels) == 1 else 1)
+
+    def generate(self, class_name: str, seed: int, *, side: int = 1, truncation: float = 1.0,
+                 sliders: Sequence[float] = (), mix_class: Optional[str] = None, mix_weight: float = 0.0) -> np.ndarray:
+        """side x side images of one (possibly mixed) class; cell i uses seed + i."""
+        seed = self.check_seed(seed)
+        if side is None or not float(side).is_integer() or not 1 <= side <= MAX_GRID_SIDE:
+            raise ValueError(f"grid side must be a whole number from 1 to {MAX_GRID_SIDE}, got {side!r}")
+        side = int(side)
+        seeds = [(seed + i) % (MAX_SEED + 1) for i in range(side * side)]
+        z = self.latents(seeds, truncation=truncation, sliders=sliders)
+        return self.render(z, self.condition(class_name, mix_class=mix_class, mix_weight=mix_weight))
+
+    def class_grid(self, seed: int, *, columns: int = 6, truncation: float = 1.0,
+                   sliders: Sequence[float] = ()) -> np.ndarray:
+        """Every class in a row, the same latents in each column: (classes * columns, H, W[, 3])."""
+        seed = self.check_seed(seed)
+        seeds = [(seed + i) % (MAX_SEED + 1) for i in range(columns)]
+        z = self.latents(seeds, truncation=truncation, sliders=sliders).repeat(len(self.class_names), 1)
+        condition = torch.eye(len(self.class_names)).repeat_interleave(columns, dim=0)
+        return self.render(z, condition)
+
+    def interpolate(self, start_class: str, start_seed: int, end_class: str, end_seed: int, *, steps: int = 16,
+                    mode: str = "spherical", truncation: float = 1.0) -> np.ndarray:
+        """steps frames from one (class, seed) to another; latents and the condition move together."""
+        if steps is None or not float(steps).is_integer() or not MIN_FRAMES <= steps <= MAX_FRAMES:
+            raise ValueError(f"steps must be a whole number from {MIN_FRAMES} to {MAX_FRAMES}, got {steps!r}")
+        if mode not in ("linear", "spherical"):
+            raise ValueError(f"mode must be 'linear' or 'spherical', got {mode!r}")
+        z = self.latents([self.check_seed(start_seed), self.check_seed(end_seed)], truncation=truncation)
+        t = torch.linspace(0, 1, int(steps))
+        path = (slerp if mode == "spherical" else lerp)(z[0], z[1], t)
+        condition = lerp(self.condition(start_class), self.condition(end_class), t)
+        return self.render(path, condition)
+
+    def predict(self, pixels: np.ndarray) -> dict[str, float]:
+        """The evaluation network's class probabilities for one uint8 image ({} when none is loaded)."""
+        if self.classifier is None:
+            return {}
+        _, probs = features_and_probs(self.classifier, pixels[None])
+        return {name: float(p) for name, p in zip(self.class_names, probs[0])}
+
+
+def gif_bytes(frames: np.ndarray, *, scale: int = 8, duration_ms: int = 80, ping_pong: bool = False) -> bytes:
+    """An animated, looping GIF of uint8 frames (T, H, W[, 3]); ping-pong plays forward then back."""
+    if ping_pong and len(frames) > 2:
+        frames = np.concatenate([frames, frames[-2:0:-1]])
+    images = [Image.fromarray(f).resize((f.shape[1] * scale, f.shape[0] * scale), Image.Resampling.NEAREST)
+              for f in frames]
+    images = [im.convert("P", palette=Image.Palette.ADAPTIVE) if im.mode == "RGB" else im for im in images]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0,
+                   optimize=False, disposal=1)
+    return buffer.getvalue()
+
+
+def gif_frame_count(data: bytes) -> int:
+    """How many frames a GIF holds."""
+    with Image.open(io.BytesIO(data)) as im:
+        return getattr(im, "n_frames", 1)

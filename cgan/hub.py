@@ -1,0 +1,89 @@
+"""Everything that talks to the Hugging Face Hub: downloading an export and publishing one.
+
+The only module that imports huggingface_hub, so the rest of the package works without the network.
+The token comes from HF_TOKEN or `hf auth login`'s cache, read by huggingface_hub itself; cgan never
+prints, logs or writes it.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from huggingface_hub import HfApi, snapshot_download
+from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError,
+                                    RepositoryNotFoundError, RevisionNotFoundError)
+
+from .export import CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME, WeightsError
+from .model_card import write_card
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
+    from .training import Trainer
+
+EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, SAMPLES_NAME, "README.md", "metrics.json",
+                "evaluator.safetensors", "evaluator.json"]
+
+
+def download_export(repo_id: str, *, revision: str | None = None) -> Path:
+    """Fetch an export from the Hub (through its cache; HF_HUB_OFFLINE and HF_ENDPOINT apply)."""
+    where = repo_id + (f"@{revision}" if revision else "")
+    try:
+        return Path(snapshot_download(repo_id, revision=revision, allow_patterns=EXPORT_FILES, library_name="cgan"))
+    except RepositoryNotFoundError:
+        raise WeightsError(f"{where}: no such model repo on the Hub (or it is private and no token allows it)") from None
+    except RevisionNotFoundError:
+        raise WeightsError(f"{where}: the repo has no revision {revision!r}") from None
+    except EntryNotFoundError as e:
+        raise WeightsError(f"{where}: a file is missing ({e})") from None
+    except LocalEntryNotFoundError:
+        raise WeightsError(f"{where}: not in the local cache and the Hub cannot be reached (offline?)") from None
+    except (HfHubHTTPError, OSError) as e:
+        raise WeightsError(f"{where}: download failed: {_short(e)}") from None
+
+
+def push_export(export_dir: str | Path, repo_id: str, *, private: bool = False, revision: str | None = None,
+                commit_message: str = "Upload cgan generator") -> str:
+    """Write the model card into export_dir and upload the export; returns the commit URL."""
+    folder = Path(export_dir)
+    if not (folder / CONFIG_NAME).is_file() or not (folder / WEIGHTS_NAME).is_file():
+        raise WeightsError(f"{folder}: not a cgan export (needs {CONFIG_NAME} and {WEIGHTS_NAME})")
+    write_card(folder, repo_id)
+    api = HfApi(library_name="cgan")
+    api.create_repo(repo_id, private=private, exist_ok=True)
+    if revision:
+        api.create_branch(repo_id, branch=revision, exist_ok=True)
+    info = api.upload_folder(repo_id=repo_id, folder_path=str(folder), allow_patterns=EXPORT_FILES,
+                             revision=revision, commit_message=commit_message)
+    return info.commit_url
+
+
+def _short(error: Exception) -> str:
+    """First line of an error, which for Hub errors holds the HTTP status and URL but never the token."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def push_or_explain(export_dir: str | Path, repo_id: str, *, private: bool = False, revision: str | None = None) -> int:
+    """Push, or say in two lines what failed and how to retry; returns the exit code."""
+    try:
+        url = push_export(export_dir, repo_id, private=private, revision=revision)
+    except Exception as e:  # noqa: BLE001 - any failure leaves the export intact; say so without a traceback
+        retry = f"python -m cgan.push {export_dir} {repo_id}" + (f" --revision {revision}" if revision else "")
+        print(f"error: push to the Hub failed: {_short(e)}", file=sys.stderr)
+        print(f"The export in {export_dir} is complete; retry with: {retry}", file=sys.stderr)
+        return 1
+    print(f"pushed {export_dir} to {repo_id}: {url}")
+    return 0
+
+
+def push_every_epochs(config: "TrainConfig") -> Callable[["Trainer", int], None]:
+    """An on_epoch_end callback that exports and pushes every config.push_every epochs (rank 0 only)."""
+
+    def callback(trainer: "Trainer", epoch: int) -> None:
+        if epoch % config.push_every or not trainer.info.is_main:
+            return
+        folder = trainer.export(trainer.export_dir)
+        push_or_explain(folder, config.push_to_hub, private=config.hub_private, revision=config.hub_revision)
+
+    return callback

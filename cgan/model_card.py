@@ -1,0 +1,106 @@
+"""The Hub model card (README.md) of an export: YAML metadata that ModelCard parses, then prose."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .export import CONFIG_NAME, SAMPLES_NAME, read_config
+
+DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
+ARCH_TEXT = {
+    "fast": "the CPU-sized default: a DCGAN-style generator ([z, one-hot] -> ConvTranspose+BatchNorm+ReLU -> Tanh) "
+            "and a spectral-norm discriminator",
+    "reference": "the reference design: a 4-layer ConvTranspose+BatchNorm+ReLU generator at 32x32 and a nine-layer "
+                 "spectral-norm discriminator that sees the label as extra channels",
+    "paper": "Mirza & Osindero's (2014) MLP generator and maxout discriminator",
+}
+
+
+def _metrics_rows(metrics: dict[str, Any]) -> str:
+    rows = [("class-consistency accuracy", "class_consistency", "real_test_accuracy"),
+            ("FID (evaluation-network features)", "fid", "fid_floor"),
+            ("intra-class FID", "intra_fid", "intra_fid_floor"),
+            ("precision", "precision", "real_precision"), ("recall", "recall", "real_recall"),
+            ("GAN-train accuracy", "gan_train_accuracy", "real_train_accuracy")]
+    lines = ["| metric | this model | real data |", "|---|---|---|"]
+    lines += [f"| {name} | {metrics[a]:.4f} | {metrics[b]:.4f} |" for name, a, b in rows if a in metrics and b in metrics]
+    return "\n".join(lines)
+
+
+def card_text(export_dir: str | Path, repo_id: str) -> str:
+    """The filled model card for the export in export_dir, to be published as repo_id."""
+    folder = Path(export_dir)
+    config, metadata = read_config(folder / CONFIG_NAME)
+    training = metadata.get("training", {})
+    metrics_path = folder / "metrics.json"
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else None
+    dataset = training.get("dataset", "fashion-mnist")
+    yaml = ["---", "license: mit", "library_name: pytorch",
+            "tags:", "- gan", "- conditional-image-generation", "- pytorch", "- cgan"]
+    if dataset in DATASET_IDS:
+        yaml += ["datasets:", f"- {DATASET_IDS[dataset]}"]
+    yaml.append("---")
+    classes = ", ".join(f"`{i}` {name}" for i, name in enumerate(config.class_names))
+    hours = training.get("train_seconds", 0) / 3600
+    body = [
+        f"# {repo_id.split('/')[-1]}: a class-conditional GAN",
+        "",
+        f"A conditional GAN (Mirza & Osindero, 2014) trained on **{dataset}** with cgan: {ARCH_TEXT[config.arch]}. "
+        f"The generator takes a {config.z_dim}-dimensional noise vector and a one-hot class and returns a "
+        f"{config.native_size}x{config.native_size} image with {config.channels} channel(s). These weights are the "
+        f"exponential moving average of the generator, with BatchNorm statistics recomputed for them.",
+        "",
+        f"**Classes** ({config.num_classes}): {classes}",
+        "",
+        f"![samples: one row per class]({SAMPLES_NAME})",
+        "",
+        "## Use",
+        "",
+        "```python",
+        "# pip install torch safetensors huggingface-hub, and the cgan package (this project's repository)",
+        "from cgan.export import load_generator",
+        "from cgan.sampling import generate, to_uint8",
+        "",
+        f'generator = load_generator("{repo_id}")',
+        f"images = to_uint8(generate(generator, labels=[0, 1, 2], seeds=[0, 1, 2]))  # uint8 (3, {config.native_size}, {config.native_size})",
+        "```",
+        "",
+        "## Training",
+        "",
+        f"- steps: {training.get('steps', 'n/a')}, images seen: {training.get('images_seen', 'n/a')} "
+        f"({training.get('epochs', 'n/a')} epochs), wall time: {hours:.2f} h",
+        f"- hardware: {training.get('hardware', 'n/a')}",
+        f"- loss: {training.get('loss', 'n/a')}, batch size {training.get('batch_size', 'n/a')} "
+        f"(effective {training.get('effective_batch_size', 'n/a')}), EMA half-life "
+        f"{training.get('ema_halflife_images', 'n/a')} images",
+        "",
+        "Model configuration (`config.json`):",
+        "",
+        "```json",
+        json.dumps(config.to_dict(), indent=2),
+        "```",
+        "",
+        "Training configuration:",
+        "",
+        "```json",
+        json.dumps(training, indent=2),
+        "```",
+        "",
+        "## Evaluation",
+        "",
+    ]
+    if metrics:
+        body += [f"Measured with `python -m cgan.evaluate` ({metrics.get('per_class', '?')} images per class) in the "
+                 "feature space of a Fashion-MNIST classifier (not Inception):", "", _metrics_rows(metrics)]
+    else:
+        body += ["Not evaluated yet: run `python -m cgan.evaluate --weights THIS_REPO`."]
+    body.append("")
+    return "\n".join(yaml) + "\n\n" + "\n".join(body)
+
+
+def write_card(export_dir: str | Path, repo_id: str) -> Path:
+    """Write README.md (the model card) into the export folder."""
+    path = Path(export_dir) / "README.md"
+    path.write_text(card_text(export_dir, repo_id))
+    return path

@@ -1,0 +1,102 @@
+"""Shared fixtures: tiny configurations that train in seconds on CPU, and the local Hub stand-in."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Tests never download anything: no torchvision dataset downloads, no Hub traffic but the stand-in's.
+os.environ["CGAN_NO_DOWNLOAD"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+TINY = ["--g-dim", "8", "--d-dim", "8", "--z-dim", "16", "--batch-size", "16", "--bn-recalibration-batches", "2",
+        "--log-every", "1"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: real training, browser or load tests (still run in CI)")
+
+
+@pytest.fixture(scope="session")
+def fashion():
+    """The Fashion-MNIST training split, loaded once."""
+    from cgan.data import load_dataset
+
+    return load_dataset("fashion-mnist")
+
+
+@pytest.fixture(scope="session")
+def small_fashion(fashion):
+    """2,000 Fashion-MNIST images: enough for a few steps, fast to move around."""
+    from cgan.data import Dataset
+
+    return Dataset(fashion.images[:2000].clone(), fashion.labels[:2000].clone(), fashion.class_names)
+
+
+def tiny_config(out_dir, **overrides):
+    from cgan.config import TrainConfig
+
+    fields = dict(g_dim=8, d_dim=8, z_dim=16, batch_size=16, bn_recalibration_batches=2, log_every=1,
+                  checkpoint_every=1000, out_dir=str(out_dir))
+    fields.update(overrides)
+    config = TrainConfig(**fields)
+    config.validate()
+    return config
+
+
+def make_trainer(out_dir, dataset, **overrides):
+    from cgan.distributed import Distributed
+    from cgan.training import Trainer
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    return Trainer(tiny_config(out_dir, **overrides), torch.device("cpu"), Distributed(), dataset=dataset)
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tmp_path_factory, small_fashion):
+    """A generator trained for a few steps and exported: config.json + model.safetensors + samples.png."""
+    out = tmp_path_factory.mktemp("tiny-run")
+    trainer = make_trainer(out / "run", small_fashion, max_steps=6)
+    return trainer.fit()
+
+
+@pytest.fixture()
+def hub(monkeypatch, tmp_path):
+    """The local Hub stand-in on a free 127.0.0.1 port, with huggingface_hub pointed at it and a fresh cache."""
+    from hub_stand_in import HubStandIn
+
+    import huggingface_hub.constants as constants
+
+    server = HubStandIn().start()
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setattr(constants, "ENDPOINT", server.url)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", server.url + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "hf-home" / "token"))
+    monkeypatch.setattr(constants, "HF_STORED_TOKENS_PATH", str(tmp_path / "hf-home" / "stored_tokens"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    yield server
+    server.stop()
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def app_url(tiny_export):
+    """app.py serving the tiny generator on a free port (one server for the whole session)."""
+    from app_server import AppServer
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = AppServer(tiny_export, log_path=ARTIFACTS / "app-server.log").wait()
+    yield server.url
+    server.stop()

@@ -1,0 +1,63 @@
+"""The app's named endpoints through gradio_client, including bad input."""
+import math
+
+import pytest
+from gradio_client import Client, handle_file  # noqa: F401
+from PIL import Image
+
+from cgan.explorer import gif_frame_count
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_generate_returns_the_image_first(client):
+    image_path, label = client.predict(class_name="Dress", seed=7, api_name="/generate")
+    with Image.open(image_path) as im:
+        assert im.size[0] >= 28 * 4  # enlarged, nearest neighbour
+    assert label["label"] in ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                              "Bag", "Ankle boot"]
+
+
+def test_generate_is_deterministic_and_sliders_change_it(client):
+    a, _ = client.predict(class_name="Bag", seed=3, api_name="/generate")
+    b, _ = client.predict(class_name="Bag", seed=3, api_name="/generate")
+    c, _ = client.predict(class_name="Bag", seed=3, direction_0=2.5, api_name="/generate")
+    pixels = [list(Image.open(p).getdata()) for p in (a, b, c)]
+    assert pixels[0] == pixels[1] and pixels[0] != pixels[2]
+
+
+def test_generate_grid(client):
+    path, _ = client.predict(class_name="Coat", seed=1, side=8, api_name="/generate")
+    with Image.open(path) as im:
+        assert im.size[0] > 8 * 28 * 4
+
+
+def test_interpolate_returns_a_gif_with_the_requested_frames(client):
+    gif, strip = client.predict(start_class="Sneaker", start_seed=1, end_class="Ankle boot", end_seed=2, steps=10,
+                                api_name="/interpolate")
+    assert gif_frame_count(open(gif, "rb").read()) == 10
+    assert Image.open(strip).size[0] > 0
+
+
+@pytest.mark.parametrize("kwargs, phrase", [
+    (dict(class_name="Hat", seed=1), "unknown class"),
+    (dict(class_name="Dress", seed=-1), "seed must be"),
+    (dict(class_name="Dress", seed=2**32), "seed must be"),
+    (dict(class_name="Dress", seed=1, direction_3=math.nan), "slider values"),
+    (dict(class_name="Dress", seed=1, direction_3=7.0), "slider values"),
+])
+def test_bad_generate_input_is_a_clear_error_and_the_server_goes_on(client, kwargs, phrase):
+    with pytest.raises(Exception, match=phrase):
+        client.predict(**kwargs, api_name="/generate")
+    path, _ = client.predict(class_name="Dress", seed=1, api_name="/generate")  # still serving
+    assert Image.open(path).size[0] > 0
+
+
+@pytest.mark.parametrize("steps", [1, 65])
+def test_bad_interpolation_steps_are_a_clear_error(client, steps):
+    with pytest.raises(Exception, match="steps must be a whole number from 2 to 64"):
+        client.predict(start_class="Dress", start_seed=1, end_class="Bag", end_seed=2, steps=steps,
+                       api_name="/interpolate")

@@ -1,0 +1,77 @@
+"""The evaluation's metrics on cases whose answers are known."""
+import numpy as np
+import pytest
+
+from cgan import metrics
+from cgan.classifier import load_classifier
+from cgan.data import load_dataset
+from cgan.evaluate import DEFAULT_EVALUATOR, balanced_subset, compare, evaluate_generator
+
+PER_CLASS = 200
+
+
+@pytest.fixture(scope="module")
+def real():
+    classifier, info = load_classifier(DEFAULT_EVALUATOR)
+    train, test = load_dataset("fashion-mnist"), load_dataset("fashion-mnist", train=False)
+    test_images, test_labels = balanced_subset(test.images, test.labels, PER_CLASS, 0)
+    train_a, labels_a = balanced_subset(train.images, train.labels, PER_CLASS, 1)
+    train_b, labels_b = balanced_subset(train.images, train.labels, PER_CLASS, 2)
+    return dict(classifier=classifier, info=info, test=(test_images, test_labels), a=(train_a, labels_a),
+                b=(train_b, labels_b))
+
+
+def score(real, fake, fake_labels, gan_train=False):
+    return compare(fake, fake_labels, classifier=real["classifier"], real_test=real["test"][0],
+                   test_labels=real["test"][1], real_train=real["a"][0], train_labels=real["a"][1],
+                   num_classes=10, gan_train=gan_train)
+
+
+def test_frechet_distance_of_known_gaussians():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 1, (20000, 4))
+    b = rng.normal(0, 2, (20000, 4)) + 1
+    # mean term 4*1 + trace term 4*(1 + 4 - 2*2) = 8
+    assert metrics.frechet_distance(a, b) == pytest.approx(8.0, rel=0.05)
+    assert metrics.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_evaluator_shipped_with_its_accuracy():
+    _, info = load_classifier(DEFAULT_EVALUATOR)
+    assert info["test_accuracy"] > 0.88 and info["class_names"][0] == "T-shirt/top"
+
+
+def test_real_against_real_sits_at_the_floor(real):
+    result = score(real, *real["b"], gan_train=True)
+    assert result["fid"] < 2.5 * result["fid_floor"] + 0.5
+    assert abs(result["precision"] - result["real_precision"]) < 0.06
+    assert abs(result["recall"] - result["real_recall"]) < 0.06
+    assert result["class_consistency"] > 0.85
+    assert result["gan_train_vs_real"] > 0.9
+
+
+def test_a_generator_that_ignores_its_label_scores_chance_consistency(real):
+    images, labels = real["b"]
+    shuffled = np.random.default_rng(0).permutation(labels)
+    result = score(real, images, shuffled)
+    assert 0.05 < result["class_consistency"] < 0.18
+    assert result["intra_fid"] > 5 * result["intra_fid_floor"]
+
+
+def test_a_collapsed_generator_has_no_recall_and_high_intra_class_fid(real):
+    images, labels = real["b"]
+    firsts = {c: images[np.flatnonzero(labels == c)[0]] for c in range(10)}
+    collapsed = np.stack([firsts[c] for c in labels])
+    result = score(real, collapsed, labels)
+    assert result["recall"] < 0.05
+    assert result["intra_fid"] > 10 * result["intra_fid_floor"]
+    assert result["fid"] > 5 * result["fid_floor"]
+
+
+def test_evaluate_runs_on_a_generator(tiny_export):
+    from cgan.export import load_export
+
+    result = evaluate_generator(load_export(tiny_export), per_class=20, gan_train=False, progress=False)
+    for key in ("class_consistency", "fid", "fid_floor", "intra_fid", "precision", "recall"):
+        assert np.isfinite(result[key])
+    assert set(result["targets"]) >= {"class_consistency_vs_real", "recall", "precision", "fid_vs_floor"}

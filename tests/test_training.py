@@ -1,0 +1,101 @@
+"""The training loop: real steps on Fashion-MNIST, EMA, BatchNorm recalibration, checkpoints and resume."""
+import json
+
+import pytest
+import torch
+
+from cgan import checkpoints
+from cgan.export import load_export
+from cgan.sampling import generate
+from cgan.training import RunExistsError, ema_beta, recalibrate_batchnorm
+from conftest import make_trainer
+
+
+def test_a_few_real_steps_give_finite_losses_and_move_the_ema(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=5)
+    before = [p.clone() for p in trainer.generator_ema.parameters()]
+    trainer.fit()
+    after = list(trainer.generator_ema.parameters())
+    assert any((a - b).abs().max() > 0 for a, b in zip(after, before))
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in lines] == [1, 2, 3, 4, 5]
+    for record in lines:
+        assert {"step", "epoch", "loss_d", "loss_g", "images_per_s"} <= set(record)
+        assert all(torch.isfinite(torch.tensor(record[k])) for k in ("loss_d", "loss_g"))
+    assert (tmp_path / "run" / "config.json").is_file()  # resolved config saved
+    assert (tmp_path / "run" / "export" / "samples.png").is_file()
+
+
+def test_bce_and_label_channels_stay_selectable(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=2, loss="bce", d_conditioning="channels")
+    assert trainer.optim["loss"] == "bce"
+    assert trainer.discriminator.features[0].in_channels == 1 + 10
+    trainer.fit()
+
+
+def test_ema_half_life_is_in_images():
+    beta = ema_beta(batch_images=64, images_seen=10**9, halflife_images=6400, rampup=0.05)
+    assert beta ** 100 == pytest.approx(0.5)  # 100 steps of 64 images halve the weight of the past
+    early = ema_beta(batch_images=64, images_seen=640, halflife_images=6400, rampup=0.05)
+    assert early < beta  # ramp-up: short half-life at the start
+
+
+def test_batchnorm_recalibration_matches_the_weights(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=3)
+    trainer.fit()
+    ema = trainer.generator_ema
+    for m in ema.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.fill_(5.0)  # deliberately wrong statistics
+    recalibrate_batchnorm(ema, batches=20, batch_size=32, seed=1)
+    # After recalibration, eval-mode activations of the first BN are standardised again.
+    bn = next(m for m in ema.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert bn.running_mean.abs().max() < 5.0
+    images = generate(ema, list(range(10)), list(range(10)))
+    assert torch.isfinite(images).all()
+
+
+def test_export_then_load_gives_identical_outputs(tiny_export):
+    a = load_export(tiny_export)
+    b = load_export(tiny_export)
+    labels, seeds = [0, 3, 9, 9], [5, 6, 7, 8]
+    assert torch.equal(generate(a, labels, seeds), generate(b, labels, seeds))
+    config = json.loads((tiny_export / "config.json").read_text())
+    assert config["class_names"][0] == "T-shirt/top" and config["class_names"][9] == "Ankle boot"
+    assert config["training"]["steps"] == 6
+    assert not list(tiny_export.glob("*.pt")) and not list(tiny_export.glob("*.pkl"))
+
+
+def test_resume_continues_the_step_count_and_matches_an_uninterrupted_run(tmp_path, small_fashion):
+    straight = make_trainer(tmp_path / "straight", small_fashion, max_steps=6)
+    straight.fit()
+    first = make_trainer(tmp_path / "split", small_fashion, max_steps=3)
+    first.fit()
+    saved = checkpoints.load_latest(tmp_path / "split")
+    resumed = make_trainer(tmp_path / "split", small_fashion, max_steps=6, resume=True)
+    assert resumed.step == 3
+    # identical optimiser state after loading
+    for a, b in zip(resumed.opt_g.state_dict()["state"].values(), saved["opt_g"]["state"].values()):
+        assert torch.equal(a["exp_avg"], b["exp_avg"]) and torch.equal(a["exp_avg_sq"], b["exp_avg_sq"])
+    resumed.fit()
+    assert resumed.step == 6
+    for (name, a), b in zip(straight.generator.state_dict().items(), resumed.generator.state_dict().values()):
+        assert torch.equal(a, b), name
+    steps = [json.loads(line)["step"] for line in (tmp_path / "split" / "log.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_an_existing_run_is_never_overwritten_silently(tmp_path, small_fashion):
+    make_trainer(tmp_path / "run", small_fashion, max_steps=1).fit()
+    with pytest.raises(RunExistsError, match="--resume"):
+        make_trainer(tmp_path / "run", small_fashion, max_steps=1)
+    make_trainer(tmp_path / "run", small_fashion, max_steps=1, overwrite=True)
+
+
+def test_checkpoints_are_atomic_and_pruned(tmp_path):
+    for step in (1, 2, 3):
+        checkpoints.save_checkpoint(tmp_path, step, {"step": step, "w": torch.ones(2) * step})
+    (checkpoints.checkpoint_dir(tmp_path) / ".step-00000004.pt.tmp").write_bytes(b"half a file")
+    names = [p.name for p in checkpoints.list_checkpoints(tmp_path)]
+    assert names == ["step-00000002.pt", "step-00000003.pt"]
+    assert checkpoints.load_latest(tmp_path)["step"] == 3
