@@ -93,7 +93,8 @@ def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
                     mode: str = "spherical", ping_pong: bool = False):
         """Frames between two (class, seed) endpoints: the GIF file first, then the strip."""
         frames = explorer.interpolate(start_class, start_seed, end_class, end_seed, steps=steps, mode=mode)
-        path = gif_dir / f"interp-{start_seed}-{end_seed}-{int(steps)}-{os.getpid()}-{id(frames)}.gif"
+        folder = Path(tempfile.mkdtemp(dir=gif_dir))  # one folder per result: concurrent users never collide
+        path = folder / f"interpolation-{int(steps)}-frames.gif"
         path.write_bytes(gif_bytes(frames, ping_pong=ping_pong))
         strip = explorer.enlarge(frames, columns=min(int(steps), 16))
         return str(path), strip
@@ -128,7 +129,7 @@ def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
                     class_name = gr.Dropdown(names, value=names[0], label="Class", elem_id="class")
                     with gr.Row():
                         seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="seed")
-                        randomize = gr.Button("🎲 Random", elem_id="random-seed", scale=0)
+                        randomize = gr.Button("Random seed", elem_id="random-seed", scale=0)
                     side = gr.Slider(1, MAX_GRID_SIDE, value=1, step=1, label="Grid side (1 = single image)", elem_id="side")
                     truncation = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Truncation ψ", elem_id="psi")
                     with gr.Accordion("Class mixing", open=False):
@@ -163,22 +164,21 @@ def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
                              elem_classes="pixelated", elem_id="strip")
 
         controls = [class_name, seed, side, truncation, mix_class, mix_weight, *sliders]
+        # The stable API endpoints with named parameters, registered first so they own their names.
+        api_generate = gr.Button(visible=False)
+        api_generate.click(user_error(generate_api), controls, [image, fidelity], api_name="generate")
         url_inputs = [class_name, seed, truncation, *sliders]
         for control in controls:
             event = control.change(user_error(generate), controls, [image, fidelity], trigger_mode="always_last",
-                                   show_progress="hidden", show_api=False)
-            event.then(None, url_inputs, None, js=URL_JS, show_api=False)
-        # The stable API endpoints, with named parameters.
-        api_generate = gr.Button(visible=False)
-        api_generate.click(user_error(generate_api), [class_name, seed, side, truncation, mix_class, mix_weight,
-                                                       *sliders], [image, fidelity], api_name="generate")
+                                   show_progress="hidden", api_visibility="private")
+            event.then(None, url_inputs, None, js=URL_JS, api_visibility="private")
         run.click(user_error(interpolate), [start_class, start_seed, end_class, end_seed, steps, mode, ping_pong],
                   [gif, strip], api_name="interpolate")
         grid_button.click(user_error(class_grid), [seed, truncation, *sliders], grid, api_name="class_grid")
-        randomize.click(random_seed, None, seed, show_api=False)
-        reset.click(lambda: [0.0] * SLIDERS, None, sliders, show_api=False)
-        demo.load(restore, None, [class_name, seed, truncation, *sliders], show_api=False).then(
-            user_error(generate), controls, [image, fidelity], show_api=False)
+        randomize.click(random_seed, None, seed, api_visibility="private")
+        reset.click(lambda: [0.0] * SLIDERS, None, sliders, api_visibility="private")
+        demo.load(restore, None, [class_name, seed, truncation, *sliders], api_visibility="private").then(
+            user_error(generate), controls, [image, fidelity], api_visibility="private")
     return demo
 
 

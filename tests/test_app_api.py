@@ -1,6 +1,4 @@
 """The app's named endpoints through gradio_client, including bad input."""
-import math
-
 import pytest
 from gradio_client import Client, handle_file  # noqa: F401
 from PIL import Image
@@ -43,11 +41,13 @@ def test_interpolate_returns_a_gif_with_the_requested_frames(client):
 
 
 @pytest.mark.parametrize("kwargs, phrase", [
-    (dict(class_name="Hat", seed=1), "unknown class"),
-    (dict(class_name="Dress", seed=-1), "seed must be"),
-    (dict(class_name="Dress", seed=2**32), "seed must be"),
-    (dict(class_name="Dress", seed=1, direction_3=math.nan), "slider values"),
-    (dict(class_name="Dress", seed=1, direction_3=7.0), "slider values"),
+    # gradio's own checks answer some of these first; either way the message names what is allowed
+    (dict(class_name="Hat", seed=1), r"Hat is not in the list of choices|unknown class"),
+    (dict(class_name="Dress", seed=-1), r"seed must be|less than minimum value 0"),
+    (dict(class_name="Dress", seed=2**32), r"seed must be|greater than maximum value 4294967295"),
+    (dict(class_name="Dress", seed=1, direction_3=7.0), r"slider values|greater than maximum value 3"),
+    (dict(class_name="Dress", seed=1, side=9), r"grid side|greater than maximum value 8"),
+    # NaN cannot even be sent as JSON by the client; the server-side check is in test_explorer.py
 ])
 def test_bad_generate_input_is_a_clear_error_and_the_server_goes_on(client, kwargs, phrase):
     with pytest.raises(Exception, match=phrase):
@@ -58,6 +58,6 @@ def test_bad_generate_input_is_a_clear_error_and_the_server_goes_on(client, kwar
 
 @pytest.mark.parametrize("steps", [1, 65])
 def test_bad_interpolation_steps_are_a_clear_error(client, steps):
-    with pytest.raises(Exception, match="steps must be a whole number from 2 to 64"):
+    with pytest.raises(Exception, match=r"steps must be a whole number from 2 to 64|(less than minimum|greater than maximum) value"):
         client.predict(start_class="Dress", start_seed=1, end_class="Bag", end_seed=2, steps=steps,
                        api_name="/interpolate")

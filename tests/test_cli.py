@@ -104,9 +104,11 @@ def test_sigkill_at_any_moment_leaves_a_checkpoint_that_resumes(tmp_path):
 @pytest.mark.slow
 def test_torchrun_with_two_processes_trains_and_only_rank_0_writes(tmp_path):
     out = tmp_path / "run"
+    from app_server import free_port
+
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                             "--master_port", "0", "train.py", "--out-dir", str(out), "--max-steps", "4", *TINY],
+                             "--master_port", str(free_port()), "train.py", "--out-dir", str(out), "--max-steps", "4", *TINY],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     config = json.loads((out / "config.json").read_text())

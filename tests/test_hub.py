@@ -64,7 +64,8 @@ def test_the_token_is_in_no_pushed_file_and_no_log(hub, export, monkeypatch, cap
     out = capsys.readouterr()
     assert TOKEN not in out.out and TOKEN not in out.err
     # and it was sent, as the Authorization header only
-    assert any(h.get("Authorization") == f"Bearer {TOKEN}" for _, _, h, _ in hub.state.requests)
+    sent = [{k.lower(): v for k, v in headers.items()} for _, _, headers, _ in hub.state.requests]
+    assert any(h.get("authorization") == f"Bearer {TOKEN}" for h in sent)
 
 
 def test_push_without_a_token_fails_cleanly(hub, export, monkeypatch, capsys):

@@ -5,6 +5,7 @@ import torch
 from cgan.config import ModelConfig
 from cgan.models import build_discriminator, build_generator, one_hot
 from cgan.sampling import generate
+from cgan.training import recalibrate_batchnorm
 
 
 def tiny_model(arch, **overrides):
@@ -52,17 +53,19 @@ def test_paper_preset_follows_mirza_and_osindero():
 @pytest.mark.parametrize("arch", ["fast", "reference", "paper"])
 def test_different_labels_give_different_images(arch):
     torch.manual_seed(0)
-    G = build_generator(tiny_model(arch)).eval()
+    G = build_generator(tiny_model(arch))
+    recalibrate_batchnorm(G, batches=2, batch_size=16)  # fresh BN statistics give outputs of a normal scale
     a = generate(G, [0] * 4, [1, 2, 3, 4])
     b = generate(G, [7] * 4, [1, 2, 3, 4])
     assert a.shape == (4, 1, 28, 28)  # cropped to the dataset's native size
-    assert (a - b).abs().mean() > 1e-4
+    assert (a - b).abs().mean() > 1e-3
 
 
 @pytest.mark.parametrize("arch", ["fast", "reference"])
 def test_same_seed_gives_same_image_at_batch_size_1_and_64(arch):
     torch.manual_seed(0)
-    G = build_generator(tiny_model(arch)).eval()
+    G = build_generator(tiny_model(arch))
+    recalibrate_batchnorm(G, batches=2, batch_size=16)
     seeds = list(range(100, 164))
     labels = [s % 10 for s in seeds]
     batch = generate(G, labels, seeds)
