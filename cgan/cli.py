@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
 from .config import TrainConfig
@@ -32,15 +34,40 @@ def build_parser(description: str) -> argparse.ArgumentParser:
 
 
 def parse_config(argv: Sequence[str] | None, description: str) -> TrainConfig:
-    """Parse and validate flags; bad values exit with a one-line error (argparse's usual code 2)."""
+    """Parse and validate flags; bad values exit with a one-line error (argparse's usual code 2).
+
+    With --resume, flags not given again are taken from the run's saved config.json, so
+    `train.py --resume --out-dir RUN` continues the run as it was started.
+    """
     parser = build_parser(description)
     args = parser.parse_args(argv)
     config = TrainConfig(**vars(args))
+    if config.resume:
+        saved_path = Path(config.out_dir) / "config.json"
+        if saved_path.is_file():
+            explicit = _explicit_flags(parser, argv)
+            saved = json.loads(saved_path.read_text()).get("train", {})
+            for name, value in saved.items():
+                if name in _RESUMABLE and name not in explicit:
+                    setattr(config, name, value)
     try:
         config.validate()
     except ValueError as e:
         parser.error(str(e))
     return config
+
+
+_RESUMABLE = {f.name for f in dataclasses.fields(TrainConfig)} - {"resume", "overwrite", "out_dir", "device"}
+
+
+def _explicit_flags(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> set[str]:
+    """Names of the options the user actually typed."""
+    probe = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS, allow_abbrev=False)
+    for action in parser._actions:
+        if action.option_strings and action.dest != "help":
+            kwargs = {"action": "store_true"} if isinstance(action, argparse._StoreTrueAction) else {"type": action.type}
+            probe.add_argument(*action.option_strings, dest=action.dest, **kwargs)
+    return set(vars(probe.parse_known_args(argv)[0]))
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -94,7 +94,8 @@ def test_sigkill_at_any_moment_leaves_a_checkpoint_that_resumes(tmp_path):
 
     newest = int(list_checkpoints(out)[-1].stem.split("-")[1])
     assert newest >= 2
-    result = run("train.py", "--out-dir", str(out), "--resume", "--max-steps", str(newest + 3), *TINY)
+    # flags not given again come from the run's config.json
+    result = run("train.py", "--out-dir", str(out), "--resume", "--max-steps", str(newest + 3))
     assert result.returncode == 0, result.stderr
     steps = [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()]
     assert steps[-1] == newest + 3
