@@ -75,7 +75,7 @@ class TrainConfig:
     data_dir: Optional[str] = field(default=None, metadata={"help": "where the dataset lives (folder dataset: one subfolder per class); default: ./data, then /usr/share/datasets"})
     image_size: Optional[int] = field(default=None, metadata={"help": "side length for --dataset folder images (resized); default: the preset's"})
     arch: str = field(default="fast", metadata={"help": f"model preset: {', '.join(ARCHS)} (see README 'Presets')"})
-    epochs: int = field(default=10, metadata={"help": "passes over the training set (stops earlier at --max-steps or --max-minutes)"})
+    epochs: int = field(default=8, metadata={"help": "passes over the training set (stops earlier at --max-steps or --max-minutes)"})
     max_steps: Optional[int] = field(default=None, metadata={"help": "total optimisation steps of the run, counting steps done before a resume"})
     max_minutes: Optional[float] = field(default=None, metadata={"help": "stop after this many minutes of training (this process), then export"})
     batch_size: Optional[int] = field(default=None, metadata={"help": "images per step per process (effective batch = batch size x processes); default: the preset's"})

@@ -116,6 +116,16 @@ def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
     return False
 
 
+def _truncate_log(path: Path, step: int) -> None:
+    """Drop log lines past `step` (written after the checkpoint a resumed run restarts from)."""
+    if not path.is_file():
+        return
+    kept = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(line + "\n" for line in kept))
+    tmp.replace(path)
+
+
 def _json_line(path: Path, record: dict[str, Any]) -> None:
     with open(path, "a") as f:
         f.write(json.dumps(record) + "\n")
@@ -204,6 +214,8 @@ class Trainer:
             self.noise_rng.manual_seed(self.config.seed * 1000 + self.info.rank + 1 + state["step"] * 7919)
         torch.set_rng_state(state["torch_rng"].cpu())
         self.step, self.train_seconds = state["step"], state["train_seconds"]
+        if self.info.is_main:
+            _truncate_log(self.out_dir / "log.jsonl", self.step)
 
     def checkpoint(self) -> None:
         if self.info.is_main:
