@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 import tempfile
@@ -58,7 +59,7 @@ def user_error(fn):
         except ValueError as e:
             raise gr.Error(str(e)) from None
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-    wrapper.__signature__ = __import__("inspect").signature(fn)
+    wrapper.__signature__ = inspect.signature(fn)  # gradio names API parameters from it
     return wrapper
 
 

@@ -1,7 +1,7 @@
 """The app's named endpoints through gradio_client, including bad input."""
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file  # noqa: F401
+from gradio_client import Client
 from PIL import Image
 
 from cgan.explorer import gif_frame_count
