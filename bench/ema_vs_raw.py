@@ -41,13 +41,10 @@ def main():
                                   seed=resolved["train"]["seed"])
         return G.eval()
 
-    raw = build_generator(config)
-    raw.load_state_dict(state["generator"])
-    ema_raw_stats = build_generator(config)
-    ema_raw_stats.load_state_dict(state["generator_ema"])
+    ema_raw_stats = generator("generator_ema", False)
     ema_raw_stats.load_state_dict({k: v for k, v in state["generator"].items() if "running" in k or "num_batches" in k},
                                   strict=False)
-    candidates = {"raw generator": raw.eval(), "EMA, BN recalibrated (exported)": generator("generator_ema", True),
+    candidates = {"raw generator": generator("generator", False), "EMA, BN recalibrated (exported)": generator("generator_ema", True),
                   "EMA, raw BN statistics": ema_raw_stats.eval()}
     print(f"step {state['step']}, {args.per_class} images per class")
     print("| generator | class consistency | FID (floor) | intra-class FID | precision | recall |" +

@@ -81,7 +81,7 @@ def recalibrate_batchnorm(generator: nn.Module, *, batches: int, batch_size: int
     device = next(generator.parameters()).device
     rng = torch.Generator().manual_seed(seed)
     weights = label_weights if label_weights is not None else torch.ones(config.num_classes)
-    saved = [(m.momentum, m.training) for m in norms]
+    momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # cumulative average over all recalibration batches
@@ -91,7 +91,7 @@ def recalibrate_batchnorm(generator: nn.Module, *, batches: int, batch_size: int
         z = torch.randn(batch_size, config.z_dim, generator=rng)
         labels = torch.multinomial(weights.float(), batch_size, replacement=True, generator=rng)
         generator(z.to(device), one_hot(labels, config.num_classes).to(device))
-    for m, (momentum, _) in zip(norms, saved):
+    for m, momentum in zip(norms, momenta):
         m.momentum = momentum
     generator.train(was_training)
 
