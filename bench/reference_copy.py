@@ -42,17 +42,17 @@ class Discriminator(nn.Module):
         return self.fc(self.net(torch.cat([x, y], 1)).flatten(1))
 
 
-def make_step(batch_size):
+def make_step(batch_size, device="cpu"):
     """Returns a function doing one D and one G update on random 32x32 data, as the reference loop does."""
-    G, D = Generator(), Discriminator()
+    G, D = Generator().to(device), Discriminator().to(device)
     opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
-    real = torch.rand(batch_size, 1, 32, 32) * 2 - 1
-    y = F.one_hot(torch.randint(0, 10, (batch_size,)), 10).float()
-    ones, zeros = torch.ones(batch_size, 1), torch.zeros(batch_size, 1)
+    real = torch.rand(batch_size, 1, 32, 32, device=device) * 2 - 1
+    y = F.one_hot(torch.randint(0, 10, (batch_size,), device=device), 10).float()
+    ones, zeros = torch.ones(batch_size, 1, device=device), torch.zeros(batch_size, 1, device=device)
 
     def step():
-        z = torch.randn(batch_size, 100)
+        z = torch.randn(batch_size, 100, device=device)
         fake = G(z, y)
         loss_d = F.binary_cross_entropy_with_logits(D(real, y), ones) + \
             F.binary_cross_entropy_with_logits(D(fake.detach(), y), zeros)

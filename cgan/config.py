@@ -11,10 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 ARCHS = ("fast", "reference", "paper")
+G_NORMS = ("batch", "conditional")
+G_UPSAMPLES = ("convtranspose", "nearest")
+LR_DECAYS = ("none", "linear")
 LOSSES = ("hinge", "bce")
 D_CONDITIONINGS = ("projection", "channels")
 DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder")
 DEVICES = ("auto", "cpu", "cuda", "mps")
+COMPILE_MODES = ("auto", "on", "off")
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 @dataclass
@@ -31,6 +36,9 @@ class ModelConfig:
     g_dim: int = 64  # generator width (channels of its last hidden layer)
     d_dim: int = 64  # discriminator width (channels of its first layer)
     d_conditioning: str = "projection"  # how D sees the label: projection (Miyato & Koyama) or channels (one-hot planes)
+    g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
+    g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
+    d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
 
     def validate(self) -> None:
         """Raise ValueError when the fields cannot describe a buildable network."""
@@ -42,7 +50,11 @@ class ModelConfig:
             raise ValueError(f"a conditional GAN needs at least 2 classes, got {self.num_classes}")
         if len(self.class_names) != self.num_classes:
             raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
-        for name in ("z_dim", "channels", "image_size", "native_size", "g_dim", "d_dim"):
+        if self.g_norm not in G_NORMS:
+            raise ValueError(f"unknown g_norm {self.g_norm!r}; choose one of {', '.join(G_NORMS)}")
+        if self.g_upsample not in G_UPSAMPLES:
+            raise ValueError(f"unknown g_upsample {self.g_upsample!r}; choose one of {', '.join(G_UPSAMPLES)}")
+        for name in ("z_dim", "channels", "image_size", "native_size", "g_dim", "d_dim", "d_depth"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.native_size > self.image_size:
@@ -79,7 +91,9 @@ class TrainConfig:
     max_steps: Optional[int] = field(default=None, metadata={"help": "total optimisation steps of the run, counting steps done before a resume"})
     max_minutes: Optional[float] = field(default=None, metadata={"help": "stop after this many minutes of training (this process), then export"})
     batch_size: Optional[int] = field(default=None, metadata={"help": "images per step per process (effective batch = batch size x processes); default: the preset's"})
-    lr: Optional[float] = field(default=None, metadata={"help": "Adam learning rate for both networks; default: the preset's"})
+    lr: Optional[float] = field(default=None, metadata={"help": "Adam learning rate of the generator (and of the discriminator unless --lr-d); default: the preset's"})
+    lr_d: Optional[float] = field(default=None, metadata={"help": "Adam learning rate of the discriminator; default: the preset's ratio to --lr"})
+    lr_decay: Optional[str] = field(default=None, metadata={"help": f"learning-rate schedule over the run's steps: {', '.join(LR_DECAYS)} (linear: to zero at the last step); default: the preset's"})
     beta1: Optional[float] = field(default=None, metadata={"help": "Adam beta1; default: the preset's"})
     beta2: float = field(default=0.999, metadata={"help": "Adam beta2"})
     loss: Optional[str] = field(default=None, metadata={"help": f"GAN loss: {', '.join(LOSSES)}; default: the preset's"})
@@ -87,9 +101,14 @@ class TrainConfig:
     z_dim: Optional[int] = field(default=None, metadata={"help": "noise length; default: the preset's"})
     g_dim: Optional[int] = field(default=None, metadata={"help": "generator width; default: the preset's"})
     d_dim: Optional[int] = field(default=None, metadata={"help": "discriminator width; default: the preset's"})
+    d_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: convs at each lower resolution; default: the preset's"})
+    g_norm: Optional[str] = field(default=None, metadata={"help": f"generator BatchNorm: {', '.join(G_NORMS)}; default: the preset's"})
+    g_upsample: Optional[str] = field(default=None, metadata={"help": f"generator upsampling: {', '.join(G_UPSAMPLES)}; default: the preset's"})
     ema_halflife_images: int = field(default=20_000, metadata={"help": "half-life of the generator EMA, in training images"})
     ema_rampup: float = field(default=0.05, metadata={"help": "early in training the EMA half-life is at most this fraction of images seen"})
     bn_recalibration_batches: int = field(default=100, metadata={"help": "batches used to recompute the EMA generator's BatchNorm statistics before sampling or export"})
+    compile: str = field(default="auto", metadata={"help": f"torch.compile the networks: {', '.join(COMPILE_MODES)} (auto: on for CUDA, off elsewhere; falls back to eager if compiling fails)"})
+    precision: str = field(default="auto", metadata={"help": f"arithmetic on GPUs: {', '.join(PRECISIONS)} (auto: fp32 with TF32 matmuls on CUDA; bf16: autocast)"})
     seed: int = field(default=0, metadata={"help": "random seed (weights, data order, noise)"})
     device: str = field(default="auto", metadata={"help": f"{', '.join(DEVICES)}; auto picks cuda, then mps, then cpu"})
     out_dir: str = field(default="runs/default", metadata={"help": "run folder: config, log.jsonl, sample grids, checkpoints"})
@@ -114,10 +133,14 @@ class TrainConfig:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         if self.d_conditioning is not None and self.d_conditioning not in D_CONDITIONINGS:
             raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
+        for name, allowed in (("lr_decay", LR_DECAYS), ("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES),
+                              ("compile", COMPILE_MODES), ("precision", PRECISIONS)):
+            if getattr(self, name) is not None and getattr(self, name) not in allowed:
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
         positive = ["epochs", "beta2", "ema_halflife_images", "log_every", "checkpoint_every"]
-        optional_positive = ["batch_size", "max_steps", "max_minutes", "lr", "image_size", "z_dim", "g_dim", "d_dim",
+        optional_positive = ["batch_size", "max_steps", "max_minutes", "lr", "lr_d", "image_size", "z_dim", "g_dim", "d_dim", "d_depth",
                              "snapshot_every_images", "push_every"]
         for name in positive + [n for n in optional_positive if getattr(self, n) is not None]:
             if not getattr(self, name) > 0:
@@ -140,21 +163,29 @@ PRESETS: dict[str, dict[str, Any]] = {
     # CPU default: 28x28, a lean DCGAN-style generator (z + one-hot, ConvTranspose+BN+ReLU, Tanh)
     # and a spectral-norm projection discriminator with hinge loss.
     "fast": dict(model=dict(arch="fast", z_dim=64, g_dim=64, d_dim=32, d_conditioning="projection"),
-                 loss="hinge", lr=2e-4, beta1=0.5, batch_size=32),
+                 loss="hinge", lr=2e-4, beta1=0.5, batch_size=32,
+                 gpu=dict(batch_size=512)),
     # The design we were given, with its exact shapes (32x32, dims 128/96, BCE, label as channels).
     "reference": dict(model=dict(arch="reference", z_dim=100, g_dim=128, d_dim=96, d_conditioning="channels"),
-                      loss="bce", lr=2e-4, beta1=0.5, batch_size=64),
+                      loss="bce", lr=2e-4, beta1=0.5, batch_size=64,
+                      gpu=dict(batch_size=512)),
     # Mirza & Osindero (2014): MLP generator and maxout discriminator with dropout.
     "paper": dict(model=dict(arch="paper", z_dim=100, g_dim=1200, d_dim=240, d_conditioning="channels"),
                   loss="bce", lr=2e-4, beta1=0.5, batch_size=100),
 }
 
 
-def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native_size: int) -> tuple[ModelConfig, dict[str, Any]]:
-    """Combine preset, dataset facts and explicit flags into the model config and the optimiser settings."""
-    preset = PRESETS[train.arch]
+def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native_size: int,
+            device_type: str = "cpu") -> tuple[ModelConfig, dict[str, Any]]:
+    """Combine preset, dataset facts and explicit flags into the model config and the optimiser settings.
+
+    On CUDA a preset's `gpu` entry (a larger batch and its learning rates) replaces its CPU choices.
+    """
+    preset = dict(PRESETS[train.arch])
+    if device_type == "cuda":
+        preset.update(preset.get("gpu", {}))
     model_fields = dict(preset["model"])
-    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning"):
+    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample"):
         if getattr(train, name) is not None:
             model_fields[name] = getattr(train, name)
     if train.arch == "reference":
@@ -164,7 +195,10 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     model = ModelConfig(num_classes=len(class_names), class_names=list(class_names), channels=channels,
                         image_size=image_size, native_size=min(native_size, image_size), **model_fields)
     model.validate()
-    optim = dict(loss=train.loss or preset["loss"], lr=train.lr or preset["lr"],
+    lr = train.lr or preset["lr"]
+    optim = dict(loss=train.loss or preset["loss"], lr=lr,
+                 lr_d=train.lr_d or lr * preset.get("lr_d_ratio", 1.0),
+                 lr_decay=train.lr_decay or preset.get("lr_decay", "none"),
                  batch_size=train.batch_size or preset["batch_size"],
                  beta1=preset["beta1"] if train.beta1 is None else train.beta1, beta2=train.beta2)
     return model, optim

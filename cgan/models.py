@@ -14,9 +14,43 @@ from torch.nn.utils import spectral_norm
 from .config import ModelConfig
 
 
-def _up_block(in_ch: int, out_ch: int, **conv) -> list[nn.Module]:
+class ConditionalBatchNorm2d(nn.Module):
+    """BatchNorm whose scale and shift are linear in the condition vector (de Vries et al., 2017).
+
+    With a one-hot condition that is one (gamma, beta) pair per class; a mix of classes mixes them.
+    """
+
+    def __init__(self, channels: int, num_classes: int):
+        super().__init__()
+        self.norm = nn.BatchNorm2d(channels, affine=False)
+        self.gain = nn.Linear(num_classes, channels, bias=False)
+        self.shift = nn.Linear(num_classes, channels, bias=False)
+        nn.init.ones_(self.gain.weight)
+        nn.init.zeros_(self.shift.weight)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        gain, shift = self.gain(condition), self.shift(condition)  # (B, C) each
+        return self.norm(x) * gain[:, :, None, None] + shift[:, :, None, None]
+
+
+def _norm(channels: int, config: ModelConfig) -> nn.Module:
+    if config.g_norm == "conditional":
+        return ConditionalBatchNorm2d(channels, config.num_classes)
+    return nn.BatchNorm2d(channels)
+
+
+def _up_block(in_ch: int, out_ch: int, config: ModelConfig, **conv) -> list[nn.Module]:
     """ConvTranspose + BatchNorm + ReLU, the reference generator's unit."""
-    return [nn.ConvTranspose2d(in_ch, out_ch, bias=False, **conv), nn.BatchNorm2d(out_ch), nn.ReLU(inplace=True)]
+    return [nn.ConvTranspose2d(in_ch, out_ch, bias=False, **conv), _norm(out_ch, config), nn.ReLU(inplace=True)]
+
+
+def _double_block(in_ch: int, out_ch: int, config: ModelConfig) -> list[nn.Module]:
+    """Twice the size: ConvTranspose 4x4/2 (g_upsample=convtranspose) or nearest + 3x3 conv (nearest)."""
+    if config.g_upsample == "nearest":
+        # Every output pixel sees the same kernel taps: no checkerboard from uneven overlap.
+        return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(in_ch, out_ch, 3, padding=1, bias=False),
+                _norm(out_ch, config), nn.ReLU(inplace=True)]
+    return _up_block(in_ch, out_ch, config, kernel_size=4, stride=2, padding=1)
 
 
 class ConvGenerator(nn.Module):
@@ -24,6 +58,8 @@ class ConvGenerator(nn.Module):
 
     reference: 1x1 -> 4x4 (4*dim) -> 8x8 (2*dim) -> 16x16 (dim) -> 32x32 via ConvTranspose, as given.
     fast:      1x1 -> s/4 (4*dim) -> s/2 (2*dim) -> s (dim) -> 3x3 conv to the image; s = 28 for Fashion-MNIST.
+    g_norm="conditional" makes every BatchNorm class-conditional; g_upsample="nearest" doubles the
+    size by nearest-neighbour upsampling and a 3x3 conv instead of a 4x4 transposed conv.
     """
 
     def __init__(self, config: ModelConfig):
@@ -31,21 +67,24 @@ class ConvGenerator(nn.Module):
         self.config = config
         dim, in_ch = config.g_dim, config.z_dim + config.num_classes
         if config.arch == "reference":
-            layers = (_up_block(in_ch, 4 * dim, kernel_size=4, stride=1, padding=0)
-                      + _up_block(4 * dim, 2 * dim, kernel_size=4, stride=2, padding=1)
-                      + _up_block(2 * dim, dim, kernel_size=4, stride=2, padding=1)
+            layers = (_up_block(in_ch, 4 * dim, config, kernel_size=4, stride=1, padding=0)
+                      + _double_block(4 * dim, 2 * dim, config)
+                      + _double_block(2 * dim, dim, config)
                       + [nn.ConvTranspose2d(dim, config.channels, kernel_size=4, stride=2, padding=1), nn.Tanh()])
         else:
             base = config.image_size // 4
-            layers = (_up_block(in_ch, 4 * dim, kernel_size=base, stride=1, padding=0)
-                      + _up_block(4 * dim, 2 * dim, kernel_size=4, stride=2, padding=1)
-                      + _up_block(2 * dim, dim, kernel_size=4, stride=2, padding=1)
+            layers = (_up_block(in_ch, 4 * dim, config, kernel_size=base, stride=1, padding=0)
+                      + _double_block(4 * dim, 2 * dim, config)
+                      + _double_block(2 * dim, dim, config)
                       + [nn.Conv2d(dim, config.channels, kernel_size=3, padding=1), nn.Tanh()])
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
-        x = torch.cat([z, condition.to(z.dtype)], dim=1)[:, :, None, None]  # (B, z_dim + num_classes, 1, 1)
-        return self.net(x)  # (B, channels, image_size, image_size)
+        condition = condition.to(z.dtype)
+        x = torch.cat([z, condition], dim=1)[:, :, None, None]  # (B, z_dim + num_classes, 1, 1)
+        for layer in self.net:
+            x = layer(x, condition) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
+        return x  # (B, channels, image_size, image_size)
 
 
 class MLPGenerator(nn.Module):
@@ -83,6 +122,7 @@ class ConvDiscriminator(nn.Module):
 
     d_conditioning="channels": the one-hot label is broadcast as extra input planes (reference).
     d_conditioning="projection": logit = psi(h) + <embed(y), h> on pooled features h (Miyato & Koyama 2018).
+    fast: d_depth convs at each of s/2 and s/4 (the first of them downsamples).
     """
 
     def __init__(self, config: ModelConfig):
@@ -101,10 +141,12 @@ class ConvDiscriminator(nn.Module):
                       nn.AvgPool2d(6)]
             features = 2 * dim
         else:
-            layers = [_sn_conv(in_ch, dim, 3), act(),
-                      _sn_conv(dim, 2 * dim, 4, 2, 1), act(),  # s/2
-                      _sn_conv(2 * dim, 4 * dim, 4, 2, 1), act(),  # s/4
-                      GlobalSumPool()]
+            extra = config.d_depth - 1  # further 3x3 convs at s/2 and at s/4
+            layers = [_sn_conv(in_ch, dim, 3), act(), _sn_conv(dim, 2 * dim, 4, 2, 1), act()]  # s/2
+            layers += [m for _ in range(extra) for m in (_sn_conv(2 * dim, 2 * dim, 3), act())]
+            layers += [_sn_conv(2 * dim, 4 * dim, 4, 2, 1), act()]  # s/4
+            layers += [m for _ in range(extra) for m in (_sn_conv(4 * dim, 4 * dim, 3), act())]
+            layers += [GlobalSumPool()]
             features = 4 * dim
         self.features = nn.Sequential(*layers)
         self.linear = spectral_norm(nn.Linear(features, 1))
@@ -169,7 +211,7 @@ def build_discriminator(config: ModelConfig) -> nn.Module:
 def _init_weights(module: nn.Module) -> None:
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
-    elif isinstance(module, nn.BatchNorm2d):
+    elif isinstance(module, nn.BatchNorm2d) and module.affine:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
 

@@ -26,6 +26,7 @@ from .models import build_discriminator, build_generator, one_hot
 from .sampling import save_class_grid
 
 GRID_SEEDS = range(10)  # fixed latents of the per-epoch sample grids
+STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")  # what train_step returns, in order
 
 
 class RunExistsError(RuntimeError):
@@ -59,11 +60,21 @@ def ema_beta(*, batch_images: int, images_seen: int, halflife_images: int, rampu
 
 @torch.no_grad()
 def update_ema(ema: nn.Module, model: nn.Module, beta: float) -> None:
-    """ema = beta * ema + (1 - beta) * model for parameters; buffers (BN statistics) are copied."""
-    for p_ema, p in zip(ema.parameters(), model.parameters()):
-        p_ema.lerp_(p.detach(), 1 - beta)
-    for b_ema, b in zip(ema.buffers(), model.buffers()):
-        b_ema.copy_(b)
+    """ema = beta * ema + (1 - beta) * model for parameters; buffers (BN statistics) are copied.
+
+    One foreach call each, not a Python loop of small kernels per tensor.
+    """
+    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in model.parameters()], 1 - beta)
+    ema_buffers, buffers = list(ema.buffers()), list(model.buffers())
+    if buffers:
+        torch._foreach_copy_(ema_buffers, buffers)
+
+
+def lr_factor(kind: str, step: int, total_steps: int) -> float:
+    """Multiplier of the base learning rate at `step`: 1 throughout (none) or falling to 0 at the end (linear)."""
+    if kind == "linear":
+        return max(0.0, 1.0 - step / max(total_steps, 1))
+    return 1.0
 
 
 @torch.no_grad()
@@ -142,7 +153,8 @@ class Trainer:
         self.resuming = prepare_run_dir(config, info)
         self.dataset = dataset or load_dataset(config.dataset, data_dir=config.data_dir, image_size=config.image_size)
         self.model_config, self.optim = resolve(config, class_names=self.dataset.class_names,
-                                                channels=self.dataset.channels, native_size=self.dataset.size)
+                                                channels=self.dataset.channels, native_size=self.dataset.size,
+                                                device_type=device.type)
         self.out_dir = Path(config.out_dir)
         self.export_dir = Path(config.export_dir) if config.export_dir else self.out_dir / "export"
 
@@ -152,13 +164,20 @@ class Trainer:
         self.generator_ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
         self.generator_ema.config = self.model_config
         betas = (self.optim["beta1"], self.optim["beta2"])
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=self.optim["lr"], betas=betas)
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=self.optim["lr"], betas=betas)
+        # One fused kernel per optimiser step on CUDA; multi-tensor (foreach) kernels elsewhere.
+        fused = dict(fused=True) if device.type == "cuda" else dict(foreach=True)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=self.optim["lr"], betas=betas, **fused)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=self.optim["lr_d"], betas=betas, **fused)
         self.noise_rng = torch.Generator(device=device).manual_seed(config.seed * 1000 + info.rank + 1)
         self.step, self.train_seconds = 0, 0.0
 
         self.use_cuda_tricks = device.type == "cuda"
-        if self.use_cuda_tricks and self.model_config.arch != "paper":
+        self.bf16 = self.use_cuda_tricks and config.precision == "bf16"
+        if self.use_cuda_tricks:
+            torch.backends.cuda.matmul.allow_tf32 = True  # fp32 storage, TF32 tensor-core arithmetic
+            torch.backends.cudnn.allow_tf32 = True
+        self.channels_last = self.use_cuda_tricks and self.model_config.arch != "paper"
+        if self.channels_last:
             self.generator.to(memory_format=torch.channels_last)
             self.discriminator.to(memory_format=torch.channels_last)
         self.g_train, self.d_train = self.generator, self.discriminator
@@ -166,6 +185,10 @@ class Trainer:
             ids = [device.index] if device.type == "cuda" else None
             self.g_train = nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
             self.d_train = nn.parallel.DistributedDataParallel(self.discriminator, device_ids=ids)
+        self.d_for_g = self.discriminator  # D in the G step: the bare module, its gradients are discarded
+        self.compiled = config.compile == "on" or (config.compile == "auto" and device.type == "cuda")
+        if self.compiled:
+            self._compile()
 
         self.images = self.dataset.images.to(device)  # the whole dataset, uint8, on the training device
         self.labels = self.dataset.labels.to(device)
@@ -182,6 +205,53 @@ class Trainer:
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
 
+    # ------------------------------------------------------------ compilation
+
+    def _compile(self) -> None:
+        """torch.compile the three network calls of a step (compiled lazily, on the first step)."""
+        self._eager = (self.g_train, self.d_train, self.d_for_g)
+        self.g_train, self.d_train = torch.compile(self.g_train), torch.compile(self.d_train)
+        self.d_for_g = self.d_train if self._eager[1] is self._eager[2] else torch.compile(self.d_for_g)
+
+    def _after_failed_compile(self, error: Exception) -> None:
+        """Retry without channels_last (a known failure of compiled conv backward), then fall back to eager."""
+        reason = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
+        self.g_train, self.d_train, self.d_for_g = self._eager
+        torch._dynamo.reset()
+        if self.channels_last:
+            print(f"torch.compile failed with channels_last ({reason}); trying the default memory format", flush=True)
+            self.channels_last = False
+            self.generator.to(memory_format=torch.contiguous_format)
+            self.discriminator.to(memory_format=torch.contiguous_format)
+            self._compile()
+        else:
+            print(f"torch.compile failed ({reason}); training continues without compilation", flush=True)
+            self.compiled = False
+
+    def _first_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The first step of this process: compiles (timed, printed once) and falls back on failure."""
+        if not self.compiled:
+            return self.train_step(real, labels)
+        before = copy.deepcopy(self._network_state())
+        rng = self.noise_rng.get_state()
+        started = time.perf_counter()
+        while True:
+            try:
+                stats = self.train_step(real, labels)
+                if self.device.type == "cuda":
+                    torch.cuda.synchronize(self.device)
+                break
+            except Exception as e:  # dynamo and inductor raise many types; eager training always works
+                self._load_networks(before)
+                self.noise_rng.set_state(rng)
+                self._after_failed_compile(e)
+                real = real.contiguous()
+                if not self.compiled:
+                    return self.train_step(real, labels)
+        if self.info.is_main:
+            print(f"compiled the training step in {time.perf_counter() - started:.1f} s (first step)", flush=True)
+        return stats
+
     # ------------------------------------------------------------ state
 
     def resolved(self) -> dict[str, Any]:
@@ -192,22 +262,28 @@ class Trainer:
                 "device": str(self.device)}
 
     def state(self) -> dict[str, Any]:
-        return {"step": self.step, "train_seconds": self.train_seconds,
-                "generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
-                "generator_ema": self.generator_ema.state_dict(),
-                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+        return {"step": self.step, "train_seconds": self.train_seconds, **self._network_state(),
                 "noise_rng": self.noise_rng.get_state(), "torch_rng": torch.get_rng_state(),
                 "model_config": self.model_config.to_dict()}
 
-    def _load(self, state: dict[str, Any]) -> None:
-        if state["model_config"] != self.model_config.to_dict():
-            raise ValueError("--resume: the checkpoint was made with another model configuration; "
-                             "resume with the same flags as the original run")
+    def _network_state(self) -> dict[str, Any]:
+        """Weights and optimiser moments: what one training step changes."""
+        return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+                "generator_ema": self.generator_ema.state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
+
+    def _load_networks(self, state: dict[str, Any]) -> None:
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.generator_ema.load_state_dict(state["generator_ema"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+
+    def _load(self, state: dict[str, Any]) -> None:
+        if state["model_config"] != self.model_config.to_dict():
+            raise ValueError("--resume: the checkpoint was made with another model configuration; "
+                             "resume with the same flags as the original run")
+        self._load_networks(state)
         if self.info.rank == 0:
             self.noise_rng.set_state(state["noise_rng"].cpu())
         else:
@@ -235,18 +311,29 @@ class Trainer:
         start = index * self.global_batch + self.info.rank * self.batch_size  # this rank's shard
         idx = cache["perm"][start:start + self.batch_size]
         images = to_float(self.images[idx], self.model_config.image_size)
-        if self.use_cuda_tricks and images.dim() == 4:
+        if self.channels_last and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
         return images, self.labels[idx]
 
     # ------------------------------------------------------------ one step
 
-    def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
-        """One discriminator and one generator update on a batch; returns the losses."""
+    def set_learning_rates(self) -> None:
+        """Apply the schedule for the current step (plain floats: no device work)."""
+        factor = lr_factor(self.optim["lr_decay"], self.step, self.total_steps)
+        for optimizer, base in ((self.opt_g, self.optim["lr"]), (self.opt_d, self.optim["lr_d"])):
+            for group in optimizer.param_groups:
+                group["lr"] = base * factor
+
+    def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """One discriminator and one generator update on a batch.
+
+        Returns (loss_d, loss_g, d_real, d_fake) as one detached device tensor, so the step never
+        waits for the device; the loop reads it only at log steps.
+        """
         loss_kind = self.optim["loss"]
         condition = one_hot(labels, self.model_config.num_classes)
         z = torch.randn(real.shape[0], self.model_config.z_dim, device=self.device, generator=self.noise_rng)
-        autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if self.use_cuda_tricks else nullcontext())
+        autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.bf16 else nullcontext()
         with autocast:
             fake = self.g_train(z, condition)  # (B, C, H, W); reused for the G step after D is updated
             logits = self.d_train(torch.cat([real, fake.detach()]), torch.cat([condition, condition])).float()
@@ -259,13 +346,12 @@ class Trainer:
         self.discriminator.requires_grad_(False)
         with autocast:
             # The bare module: D's gradients here are discarded, so DDP must not reduce them.
-            loss_g = generator_loss(loss_kind, self.discriminator(fake, condition).float())
+            loss_g = generator_loss(loss_kind, self.d_for_g(fake, condition).float())
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
         self.discriminator.requires_grad_(True)
-        return {"loss_d": loss_d.item(), "loss_g": loss_g.item(),
-                "d_real": logits_real.mean().item(), "d_fake": logits_fake.mean().item()}
+        return torch.stack([loss_d, loss_g, logits_real.mean(), logits_fake.mean()]).detach()
 
     # ------------------------------------------------------------ exports
 
@@ -316,13 +402,19 @@ class Trainer:
         started = time.perf_counter()
         budget_s = config.max_minutes * 60 if config.max_minutes else math.inf
         window_start, window_images = time.perf_counter(), 0
+        window_stats = torch.zeros(len(STAT_NAMES), device=self.device)  # sums since the last log line
+        window_steps = 0
+        first_step = True
         snapshot_every = config.snapshot_every_images
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not info.is_main, unit="step",
                    dynamic_ncols=True, desc=f"{self.model_config.arch}")
         while self.step < self.total_steps:
             tick = time.perf_counter()
             real, labels = self._batch(self.step, cache)
-            losses = self.train_step(real, labels)
+            self.set_learning_rates()
+            window_stats += self._first_step(real, labels) if first_step else self.train_step(real, labels)
+            first_step = False
+            window_steps += 1
             self.step += 1
             images_seen = self.step * self.global_batch
             update_ema(self.generator_ema, self.generator,
@@ -334,9 +426,13 @@ class Trainer:
             if self.step % config.log_every == 0 or self.step == self.total_steps:
                 rate = window_images / max(time.perf_counter() - window_start, 1e-9)
                 window_start, window_images = time.perf_counter(), 0
+                losses = dict(zip(STAT_NAMES, (window_stats / window_steps).tolist()))  # the one sync per log line
+                window_stats.zero_()
+                window_steps = 0
                 record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4),
                           "images_seen": images_seen, **{k: round(v, 5) for k, v in losses.items()},
-                          "images_per_s": round(rate, 2), "train_seconds": round(self.train_seconds, 2)}
+                          "images_per_s": round(rate, 2), "lr": self.opt_g.param_groups[0]["lr"],
+                          "train_seconds": round(self.train_seconds, 2)}
                 if not all(math.isfinite(v) for v in losses.values()):
                     raise FloatingPointError(f"non-finite loss at step {self.step}: {losses}")
                 bar.set_postfix(loss_d=f"{losses['loss_d']:.3f}", loss_g=f"{losses['loss_g']:.3f}", img_s=f"{rate:.0f}")

@@ -83,3 +83,54 @@ def test_config_rejects_unbuildable_values():
         ModelConfig(num_classes=3).validate()
     with pytest.raises(ValueError, match="unknown model config keys"):
         ModelConfig.from_dict({"arch": "fast", "colour": 1})
+
+
+DESIGN_VARIANTS = [dict(g_norm="conditional"), dict(g_upsample="nearest"), dict(d_depth=2),
+                   dict(g_norm="conditional", g_upsample="nearest", d_depth=2)]
+
+
+@pytest.mark.parametrize("overrides", DESIGN_VARIANTS)
+def test_design_options_build_and_condition_on_the_label(overrides):
+    torch.manual_seed(0)
+    config = tiny_model("fast", **overrides)
+    G, D = build_generator(config), build_discriminator(config)
+    recalibrate_batchnorm(G, batches=2, batch_size=16)
+    a = generate(G, [0] * 4, [1, 2, 3, 4])
+    b = generate(G, [7] * 4, [1, 2, 3, 4])
+    assert a.shape == (4, 1, 28, 28) and a.min() >= -1 and a.max() <= 1
+    assert (a - b).abs().mean() > 1e-3
+    with torch.no_grad():
+        logits = D(a.clone(), one_hot(torch.zeros(4), 10))
+    assert logits.shape == (4,) and torch.isfinite(logits).all()
+
+
+def test_conditional_batchnorm_uses_one_scale_and_shift_per_class():
+    from cgan.models import ConditionalBatchNorm2d
+
+    norm = ConditionalBatchNorm2d(3, num_classes=4)
+    with torch.no_grad():
+        norm.gain.weight.copy_(torch.arange(12.0).view(3, 4))
+        norm.shift.weight.fill_(0.5)
+    norm.eval()  # running statistics 0/1: the normalisation is the identity
+    x = torch.ones(2, 3, 2, 2)
+    out = norm(x, one_hot(torch.tensor([1, 3]), 4))
+    assert torch.allclose(out[0, :, 0, 0], torch.tensor([1.0, 5.0, 9.0]) + 0.5, atol=1e-4)
+    assert torch.allclose(out[1, :, 0, 0], torch.tensor([3.0, 7.0, 11.0]) + 0.5, atol=1e-4)
+    mixed = norm(x[:1], torch.tensor([[0.0, 0.5, 0.0, 0.5]]))  # a class mix mixes the pairs
+    assert torch.allclose(mixed[0, :, 0, 0], (out[0, :, 0, 0] + out[1, :, 0, 0]) / 2, atol=1e-4)
+
+
+def test_deeper_discriminator_adds_a_conv_at_each_lower_resolution():
+    shallow = build_discriminator(tiny_model("fast"))
+    deep = build_discriminator(tiny_model("fast", d_depth=2))
+    count = lambda net: sum(isinstance(m, torch.nn.Conv2d) for m in net.modules())  # noqa: E731
+    assert count(deep) == count(shallow) + 2
+
+
+def test_config_rejects_unknown_design_options():
+    with pytest.raises(ValueError, match="g_norm"):
+        ModelConfig(g_norm="layer").validate()
+    with pytest.raises(ValueError, match="g_upsample"):
+        ModelConfig(g_upsample="bilinear").validate()
+    with pytest.raises(ValueError, match="d_depth"):
+        ModelConfig(d_depth=0).validate()

@@ -99,3 +99,70 @@ def test_checkpoints_are_atomic_and_pruned(tmp_path):
     names = [p.name for p in checkpoints.list_checkpoints(tmp_path)]
     assert names == ["step-00000002.pt", "step-00000003.pt"]
     assert checkpoints.load_latest(tmp_path)["step"] == 3
+
+
+def test_foreach_ema_update_matches_the_formula():
+    from cgan.models import build_generator
+    from cgan.training import update_ema
+    from test_models import tiny_model
+
+    torch.manual_seed(0)
+    model, ema = build_generator(tiny_model("fast")), build_generator(tiny_model("fast"))
+    with torch.no_grad():
+        model(torch.randn(8, 16), torch.eye(10)[:8])  # a train-mode pass: its BN statistics now differ
+    expected = [0.9 * e + 0.1 * m for e, m in zip(ema.parameters(), model.parameters())]
+    update_ema(ema, model, 0.9)
+    for got, want in zip(ema.parameters(), expected):
+        torch.testing.assert_close(got, want)
+    for got, want in zip(ema.buffers(), model.buffers()):
+        assert torch.equal(got, want)  # BatchNorm statistics are copied
+
+
+def test_linear_decay_brings_the_learning_rate_to_zero_at_the_last_step(tmp_path, small_fashion):
+    from cgan.training import lr_factor
+
+    assert lr_factor("linear", 0, 100) == 1.0 and lr_factor("linear", 50, 100) == 0.5
+    assert lr_factor("none", 99, 100) == 1.0
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=4, lr=1e-3, lr_d=4e-3, lr_decay="linear")
+    trainer.fit()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["lr"] for r in lines] == pytest.approx([1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
+    assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(4e-3 * 0.25)  # D keeps its own base rate
+
+
+def test_train_step_returns_device_statistics_without_reading_them(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=1)
+    stats = trainer.train_step(*trainer._batch(0, {}))
+    assert isinstance(stats, torch.Tensor) and stats.shape == (4,) and not stats.requires_grad
+    assert torch.isfinite(stats).all()
+
+
+def test_failed_compilation_falls_back_to_eager_training(tmp_path, small_fashion, monkeypatch, capsys):
+    def broken_compile(module, **kwargs):
+        def call(*args, **kw):
+            raise RuntimeError("simulated inductor failure")
+        return call
+
+    monkeypatch.setattr(torch, "compile", broken_compile)
+    eager = make_trainer(tmp_path / "eager", small_fashion, max_steps=3, compile="off")
+    eager.fit()
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=3, compile="on")
+    assert trainer.compiled
+    trainer.fit()
+    assert not trainer.compiled and trainer.step == 3
+    assert "training continues without compilation" in capsys.readouterr().out
+    # The failed step was undone: the run equals one that never tried to compile.
+    for a, b in zip(trainer.generator.parameters(), eager.generator.parameters()):
+        torch.testing.assert_close(a, b)
+
+
+def test_gpu_runs_get_the_presets_gpu_batch_unless_told_otherwise():
+    from cgan.config import PRESETS, TrainConfig, resolve
+
+    names = [str(i) for i in range(10)]
+    _, cpu = resolve(TrainConfig(), class_names=names, channels=1, native_size=28)
+    _, gpu = resolve(TrainConfig(), class_names=names, channels=1, native_size=28, device_type="cuda")
+    _, chosen = resolve(TrainConfig(batch_size=48), class_names=names, channels=1, native_size=28, device_type="cuda")
+    assert cpu["batch_size"] == PRESETS["fast"]["batch_size"]
+    assert gpu["batch_size"] == PRESETS["fast"]["gpu"]["batch_size"] > cpu["batch_size"]
+    assert chosen["batch_size"] == 48
