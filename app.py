@@ -7,18 +7,25 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import base64
 import inspect
 import os
+import shutil
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
 
 from cgan.classifier import load_classifier
 from cgan.devices import describe, pick_device
-from cgan.explorer import MAX_FRAMES, MAX_GRID_SIDE, MAX_SEED, MIN_FRAMES, SLIDER_RANGE, Explorer, gif_bytes
+from cgan.explorer import (MAX_FRAMES, MAX_GRID_SIDE, MAX_SEED, MIN_FRAMES, SLIDER_RANGE, STRIP_VALUES, Explorer,
+                           gif_bytes, labelled_rows)
 from cgan.export import WeightsError, load_generator
+from cgan.nearest import describe_distance, index_for_evaluator
 
 ROOT = Path(__file__).resolve().parent
 SLIDERS = 8
@@ -38,7 +45,10 @@ THEME = gr.themes.Base(font=["system-ui", "Segoe UI", "Helvetica", "Arial", "san
 CSS = """
 .pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
 #device-note { opacity: 0.8; }
+#grid img, #strips img { max-width: 100%; height: auto; }
+#animation img { width: 224px; max-width: 100%; image-rendering: pixelated; }
 """
+GIF_KEEP_SECONDS = 600  # interpolation GIFs older than this are deleted from the app's temp folder
 # Mirror the shareable controls into the page URL (query parameters), without reloading the page.
 URL_JS = """
 (cls, seed, psi, ...sliders) => {
@@ -63,10 +73,51 @@ def user_error(fn):
     return wrapper
 
 
-def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
+class LazyIndex:
+    """The memorisation index, built in a background thread at start-up (features of the whole training set)."""
+
+    def __init__(self, build):
+        self.index, self.error = None, None
+        self._thread = threading.Thread(target=self._run, args=(build,), daemon=True)
+        self._thread.start()
+
+    def _run(self, build):
+        try:
+            self.index = build()
+        except Exception as e:  # reported in the panel; the rest of the app works without it
+            self.error = str(e) or type(e).__name__
+
+    def get(self, timeout: float = 180.0):
+        """The index, waiting for it to be built; None (with .error set) when it cannot be had."""
+        self._thread.join(timeout)
+        if self.index is None and self.error is None:
+            self.error = "the training-set index is still being built; try again in a minute"
+        return self.index
+
+
+def make_gif_dir() -> Path:
+    """One temp folder per process for interpolation GIFs, removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="cgan-gifs-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def prune(folder: Path, max_age_s: float) -> None:
+    """Delete result files older than max_age_s (the UI has shown and Gradio has copied them by then)."""
+    cutoff = time.time() - max_age_s
+    for path in folder.glob("*/*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                shutil.rmtree(path.parent, ignore_errors=True)
+        except FileNotFoundError:
+            pass
+
+
+def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None) -> gr.Blocks:
     """The Blocks UI; every event calls a plain Explorer method."""
     names = explorer.class_names
-    gif_dir = Path(tempfile.mkdtemp(prefix="cgan-gifs-"))
+    gif_dir = make_gif_dir()
+    direction_labels = [f"Direction {i + 1}: {text}" for i, text in enumerate(explorer.descriptions)]
 
     @gpu
     def generate(class_name: str, seed: int, side: int = 1, truncation: float = 1.0, mix_class: str | None = None,
@@ -86,19 +137,57 @@ def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
 
     @gpu
     def class_grid(seed: int, truncation: float = 1.0, *sliders: float):
-        """Every class in a row, the same latents in each column."""
-        return explorer.enlarge(explorer.class_grid(seed, columns=6, truncation=truncation, sliders=sliders), columns=6)
+        """Every class in a row (labelled), the same latents in each column."""
+        pixels = explorer.class_grid(seed, columns=6, truncation=truncation, sliders=sliders)
+        return labelled_rows(pixels, names, columns=6, scale=2)
+
+    @gpu
+    def strips(class_name: str, seed: int, truncation: float = 1.0, mix_class: str | None = None,
+               mix_weight: float = 0.0, *sliders: float):
+        """What each slider does: the current image with one slider at -3 ... +3, a row per direction."""
+        pixels = explorer.direction_strips(class_name, seed, truncation=truncation, sliders=sliders,
+                                           mix_class=mix_class or class_name, mix_weight=mix_weight)
+        return labelled_rows(pixels, [str(i + 1) for i in range(len(explorer.directions))],
+                             columns=len(STRIP_VALUES), scale=2)
+
+    def nearest_images(class_name: str, seed: int, truncation: float = 1.0, mix_class: str = "",
+                       mix_weight: float = 0.0, direction_0: float = 0.0, direction_1: float = 0.0,
+                       direction_2: float = 0.0, direction_3: float = 0.0, direction_4: float = 0.0,
+                       direction_5: float = 0.0, direction_6: float = 0.0, direction_7: float = 0.0):
+        """The generated image's 3 nearest training images (evaluation-network features), with distances."""
+        sliders = (direction_0, direction_1, direction_2, direction_3, direction_4, direction_5, direction_6,
+                   direction_7)
+        pixels = explorer.generate(class_name, seed, truncation=truncation, sliders=sliders,
+                                   mix_class=mix_class or class_name, mix_weight=mix_weight)
+        index = nearest.get() if nearest is not None else None
+        if index is None:
+            reason = nearest.error if nearest is not None else "no evaluation network is loaded"
+            return [], f"The memorisation check is unavailable: {reason}."
+        found = index.query(pixels[0])
+        gallery = [(explorer.enlarge(n["image"][None], columns=1),
+                    f"#{n['index']} · {n['distance']:.2f}") for n in found]
+        text = describe_distance(found[0]["distance"], index.share_of_test_closer(found[0]["distance"]))
+        return gallery, text
 
     @gpu
     def interpolate(start_class: str, start_seed: int, end_class: str, end_seed: int, steps: int = 16,
                     mode: str = "spherical", ping_pong: bool = False):
         """Frames between two (class, seed) endpoints: the GIF file first, then the strip."""
+        gif, strip, _ = interpolate_all(start_class, start_seed, end_class, end_seed, steps, mode, ping_pong)
+        return gif, strip
+
+    def interpolate_all(start_class, start_seed, end_class, end_seed, steps=16, mode="spherical", ping_pong=False):
+        """The GIF file (download), the frame strip, and the animation playing in the page."""
         frames = explorer.interpolate(start_class, start_seed, end_class, end_seed, steps=steps, mode=mode)
+        prune(gif_dir, GIF_KEEP_SECONDS)
         folder = Path(tempfile.mkdtemp(dir=gif_dir))  # one folder per result: concurrent users never collide
         path = folder / f"interpolation-{int(steps)}-frames.gif"
         path.write_bytes(gif_bytes(frames, ping_pong=ping_pong))
+        small = base64.b64encode(gif_bytes(frames, scale=1, ping_pong=ping_pong)).decode()
+        animation = (f'<img alt="interpolation animation" id="animation-gif" '
+                     f'src="data:image/gif;base64,{small}">')
         strip = explorer.enlarge(frames, columns=min(int(steps), 16))
-        return str(path), strip
+        return str(path), strip, animation
 
     def random_seed():
         import secrets
@@ -137,7 +226,8 @@ def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
                         mix_class = gr.Dropdown(names, value=names[0], label="Second class", elem_id="mix-class")
                         mix_weight = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Mix weight (0 = first class only)",
                                                elem_id="mix-weight")
-                    sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1, label=f"Direction {i + 1}",
+                    sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1,
+                                         label=direction_labels[i] if i < len(direction_labels) else f"Direction {i + 1}",
                                          elem_id=f"slider-{i}") for i in range(SLIDERS)]
                     reset = gr.Button("Reset sliders", elem_id="reset")
                 with gr.Column(scale=1):
@@ -145,10 +235,20 @@ def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
                                      buttons=["download"], elem_classes="pixelated", elem_id="image", height=400)
                     fidelity = gr.Label(num_top_classes=3, label="Evaluation network says (label fidelity)",
                                         elem_id="fidelity")
+                    strip_image = gr.Image(label="What each slider does: the image above with that slider at "
+                                                 "-3 ... +3 (one row per direction)", type="pil", format="png",
+                                           image_mode=None, elem_classes="pixelated", elem_id="strips",
+                                           buttons=["download"], height=500)
+                    with gr.Accordion("Is this a copy? Nearest training images", open=True, elem_id="nearest-panel"):
+                        nearest_gallery = gr.Gallery(label="3 nearest training images (training-set index · feature distance)",
+                                                     columns=3, height=200, elem_id="nearest", elem_classes="pixelated",
+                                                     object_fit="contain")
+                        nearest_text = gr.Markdown(elem_id="nearest-text")
         with gr.Tab("Class grid"):
-            grid_button = gr.Button("Show every class with these latents", elem_id="grid-button")
-            grid = gr.Image(label="One row per class", type="pil", format="png", image_mode=None, buttons=["download"],
-                            elem_classes="pixelated", elem_id="grid")
+            grid_button = gr.Button("Show every class with these latents", elem_id="grid-button", visible=False)
+            grid = gr.Image(label="One row per class, same latents in each column (seed, ψ and sliders of the "
+                                  "Generate tab)", type="pil", format="png", image_mode=None, buttons=["download"],
+                            elem_classes="pixelated", elem_id="grid", height=620)
         with gr.Tab("Interpolate"):
             with gr.Row():
                 start_class = gr.Dropdown(names, value=names[0], label="Start class", elem_id="start-class")
@@ -160,7 +260,9 @@ def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
                 mode = gr.Radio(["spherical", "linear"], value="spherical", label="Interpolation", elem_id="mode")
                 ping_pong = gr.Checkbox(False, label="Ping-pong", elem_id="ping-pong")
             run = gr.Button("Interpolate", variant="primary", elem_id="interpolate")
-            gif = gr.File(label="Animated GIF (download)", elem_id="gif")
+            with gr.Row():
+                animation = gr.HTML(label="Animation", elem_id="animation")
+                gif = gr.File(label="Animated GIF (download)", elem_id="gif")
             strip = gr.Image(label="Frames", type="pil", format="png", image_mode=None, buttons=["download"],
                              elem_classes="pixelated", elem_id="strip")
 
@@ -173,13 +275,36 @@ def build_app(explorer: Explorer, device_text: str) -> gr.Blocks:
             event = control.change(user_error(generate), controls, [image, fidelity], trigger_mode="always_last",
                                    show_progress="hidden", api_visibility="private")
             event.then(None, url_inputs, None, js=URL_JS, api_visibility="private")
-        run.click(user_error(interpolate), [start_class, start_seed, end_class, end_seed, steps, mode, ping_pong],
-                  [gif, strip], api_name="interpolate")
+        interpolation_inputs = [start_class, start_seed, end_class, end_seed, steps, mode, ping_pong]
+        run.click(user_error(interpolate), interpolation_inputs, [gif, strip], api_name="interpolate")
         grid_button.click(user_error(class_grid), [seed, truncation, *sliders], grid, api_name="class_grid")
+        details_inputs = [class_name, seed, truncation, mix_class, mix_weight, *sliders]
+        api_nearest = gr.Button(visible=False)
+        api_nearest.click(user_error(nearest_images), details_inputs, [nearest_gallery, nearest_text],
+                          api_name="nearest")
+
+        def refresh_details(trigger):
+            """Strips, nearest images and class grid: after a change settles (a slider's release, not every step)."""
+            kwargs = dict(trigger_mode="always_last", show_progress="hidden", api_visibility="private")
+            trigger(user_error(strips), details_inputs, strip_image, **kwargs)
+            trigger(user_error(nearest_images), details_inputs, [nearest_gallery, nearest_text], **kwargs)
+            trigger(user_error(class_grid), [seed, truncation, *sliders], grid, **kwargs)
+
+        for control in (class_name, seed, truncation, mix_class, mix_weight):
+            refresh_details(control.change)
+        for slider in sliders:
+            refresh_details(slider.release)
+        for control in interpolation_inputs:
+            control.change(user_error(interpolate_all), interpolation_inputs, [gif, strip, animation],
+                           trigger_mode="always_last", show_progress="hidden", api_visibility="private")
         randomize.click(random_seed, None, seed, api_visibility="private")
-        reset.click(lambda: [0.0] * SLIDERS, None, sliders, api_visibility="private")
-        demo.load(restore, None, [class_name, seed, truncation, *sliders], api_visibility="private").then(
-            user_error(generate), controls, [image, fidelity], api_visibility="private")
+        reset_event = reset.click(lambda: [0.0] * SLIDERS, None, sliders, api_visibility="private")
+        refresh_details(reset_event.then)
+        loaded = demo.load(restore, None, [class_name, seed, truncation, *sliders], api_visibility="private")
+        loaded.then(user_error(generate), controls, [image, fidelity], api_visibility="private")
+        refresh_details(loaded.then)
+        loaded.then(user_error(interpolate_all), interpolation_inputs, [gif, strip, animation],
+                    api_visibility="private")
     return demo
 
 
@@ -196,6 +321,19 @@ def load_explorer(weights: str, device) -> Explorer:
             classifier = model
             break
     return Explorer.create(generator, sliders=SLIDERS, classifier=classifier)
+
+
+def start_nearest_index(weights: str, class_names: list[str]) -> LazyIndex:
+    """The memorisation check's index over the evaluation network's training set, built in the background."""
+    evaluator = Path(weights) if (Path(weights) / "evaluator.safetensors").is_file() else ROOT / "weights"
+
+    def build():
+        index = index_for_evaluator(evaluator)
+        if index.class_names != class_names:
+            raise ValueError("the evaluation network was trained on another dataset than this generator")
+        return index
+
+    return LazyIndex(build)
 
 
 def main(argv=None) -> int:
@@ -216,7 +354,7 @@ def main(argv=None) -> int:
     except (WeightsError, ValueError) as e:
         print(f"error: cannot load the generator: {e}", file=sys.stderr)
         return 2
-    demo = build_app(explorer, describe(device))
+    demo = build_app(explorer, describe(device), nearest=start_nearest_index(args.weights, explorer.class_names))
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, share=args.share,
                                                    theme=THEME, css=CSS, footer_links=["api"])
     return 0

@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
 from .classifier import Classifier, features_and_probs
@@ -22,6 +22,10 @@ MAX_SEED = 2**32 - 1
 SLIDER_RANGE = 3.0
 MAX_GRID_SIDE = 8
 MIN_FRAMES, MAX_FRAMES = 2, 64
+STRIP_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)  # slider positions shown in the direction strips
+# Measured properties of an image, as (name at the low end, name at the high end) of a direction.
+EFFECT_WORDS = {"brightness": ("darker", "brighter"), "width": ("narrower", "wider"), "height": ("shorter", "taller")}
+EFFECT_THRESHOLD = 0.05  # mean change from -2 to +2 (as a share of the full range or image side) worth a word
 
 
 def first_layer_matrix(generator: nn.Module) -> torch.Tensor:
@@ -46,6 +50,14 @@ def latent_directions(generator: nn.Module, count: int) -> torch.Tensor:
     return directions * signs[:, None]
 
 
+def image_properties(pixels: np.ndarray) -> dict[str, np.ndarray]:
+    """Per image (uint8 (B, H, W[, 3])): mean brightness of the ink, and the share of columns and rows it covers."""
+    gray = pixels.mean(-1) if pixels.ndim == 4 else pixels.astype(np.float64)
+    ink = gray > 32
+    brightness = (gray * ink).sum((1, 2)) / np.maximum(ink.sum((1, 2)), 1) / 255.0
+    return {"brightness": brightness, "width": ink.any(1).mean(1), "height": ink.any(2).mean(1)}
+
+
 @dataclass
 class Explorer:
     """A loaded generator, its slider directions and (optionally) the evaluation network."""
@@ -54,10 +66,13 @@ class Explorer:
     directions: torch.Tensor
     classifier: Optional[Classifier] = None
     scale: int = 8  # on-screen enlargement (nearest neighbour)
+    descriptions: tuple[str, ...] = ()  # one short measured description per direction
 
     @classmethod
     def create(cls, generator: nn.Module, *, sliders: int = 8, classifier: Optional[Classifier] = None) -> "Explorer":
-        return cls(generator.eval(), latent_directions(generator, min(sliders, generator.config.z_dim)), classifier)
+        explorer = cls(generator.eval(), latent_directions(generator, min(sliders, generator.config.z_dim)), classifier)
+        explorer.descriptions = tuple(explorer.describe_directions())
+        return explorer
 
     @property
     def class_names(self) -> list[str]:
@@ -149,12 +164,71 @@ class Explorer:
         condition = lerp(self.condition(start_class), self.condition(end_class), t)
         return self.render(path, condition)
 
+    def direction_strips(self, class_name: str, seed: int, *, truncation: float = 1.0, sliders: Sequence[float] = (),
+                         mix_class: Optional[str] = None, mix_weight: float = 0.0) -> np.ndarray:
+        """For each direction, the current image with that slider at each of STRIP_VALUES (the others as given):
+        uint8 (directions * len(STRIP_VALUES), H, W[, 3]), one row per direction."""
+        current = self.check_sliders(sliders)
+        rows = []
+        for i in range(len(self.directions)):
+            for value in STRIP_VALUES:
+                moved = current.clone()
+                moved[i] = value
+                rows.append(moved)
+        z = latents_for_seeds([self.check_seed(seed)], self.generator.config.z_dim) * self.check_truncation(truncation)
+        z = z + torch.stack(rows) @ self.directions  # (directions * values, z_dim)
+        return self.render(z, self.condition(class_name, mix_class=mix_class, mix_weight=mix_weight))
+
+    @torch.no_grad()
+    def describe_directions(self, *, seeds: int = 12, amount: float = 2.0) -> list[str]:
+        """A few words per direction from what moving along it measurably does (brightness, width, height,
+        and how often the evaluation network stops seeing the class), over every class and `seeds` latents."""
+        classes = len(self.class_names)
+        z = latents_for_seeds(range(seeds), self.generator.config.z_dim).repeat(classes, 1)  # (classes * seeds, z_dim)
+        condition = torch.eye(classes).repeat_interleave(seeds, dim=0)
+        labels = np.repeat(np.arange(classes), seeds)
+        descriptions = []
+        for direction in self.directions:
+            low = self.render(z - amount * direction, condition)
+            high = self.render(z + amount * direction, condition)
+            props_low, props_high = image_properties(low), image_properties(high)
+            effects = sorted(((float((props_high[k] - props_low[k]).mean()), k) for k in EFFECT_WORDS),
+                             key=lambda e: -abs(e[0]))
+            words = [f"{EFFECT_WORDS[k][0]} ↔ {EFFECT_WORDS[k][1]}" if size > 0 else
+                     f"{EFFECT_WORDS[k][1]} ↔ {EFFECT_WORDS[k][0]}" for size, k in effects[:2]
+                     if abs(size) >= EFFECT_THRESHOLD]
+            if self.classifier is not None:
+                changed = max(self._class_change(low, labels), self._class_change(high, labels))
+                if changed >= 0.25:
+                    words.append(f"changes the class in {changed:.0%} of images")
+            descriptions.append(", ".join(words) if words else "style (no single measured effect)")
+        return descriptions
+
+    def _class_change(self, pixels: np.ndarray, labels: np.ndarray) -> float:
+        _, probs = features_and_probs(self.classifier, pixels)
+        return float((probs.argmax(1) != labels).mean())
+
     def predict(self, pixels: np.ndarray) -> dict[str, float]:
         """The evaluation network's class probabilities for one uint8 image ({} when none is loaded)."""
         if self.classifier is None:
             return {}
         _, probs = features_and_probs(self.classifier, pixels[None])
         return {name: float(p) for name, p in zip(self.class_names, probs[0])}
+
+
+def labelled_rows(pixels: np.ndarray, labels: Sequence[str], *, columns: int, scale: int = 2,
+                  label_width: int = 0, font_size: int = 13) -> Image.Image:
+    """A grid of uint8 images with one text label left of each row (for class grids and direction strips)."""
+    grid = grid_image(pixels, columns=columns, scale=scale, padding=1)
+    font = ImageFont.load_default(size=font_size)
+    width = label_width or 8 + max(int(font.getlength(text)) for text in labels)
+    canvas = Image.new(grid.mode, (grid.width + width, grid.height), "white")
+    canvas.paste(grid, (width, 0))
+    draw = ImageDraw.Draw(canvas)
+    row_height = grid.height / len(labels)
+    for row, text in enumerate(labels):
+        draw.text((width - 6, (row + 0.5) * row_height), text, fill="black", font=font, anchor="rm")
+    return canvas
 
 
 def gif_bytes(frames: np.ndarray, *, scale: int = 8, duration_ms: int = 80, ping_pong: bool = False) -> bytes:
