@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import atexit
 import base64
+import html
+import io
 import inspect
 import os
 import shutil
@@ -24,6 +26,7 @@ from cgan.classifier import load_classifier
 from cgan.devices import describe, pick_device
 from cgan.explorer import (MAX_FRAMES, MAX_GRID_SIDE, MAX_SEED, MIN_FRAMES, SLIDER_RANGE, STRIP_VALUES, Explorer,
                            gif_bytes, labelled_rows)
+from cgan.sampling import grid_image
 from cgan.export import WeightsError, load_generator
 from cgan.nearest import describe_distance, index_for_evaluator
 
@@ -45,9 +48,19 @@ THEME = gr.themes.Base(font=["system-ui", "Segoe UI", "Helvetica", "Arial", "san
 CSS = """
 .pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
 #device-note { opacity: 0.8; }
-#grid img, #strips img { max-width: 100%; height: auto; }
+#image { text-align: center; }
+#image img { width: 100%; max-width: 400px; image-rendering: pixelated; display: block; margin: 0 auto; }
+.image-download { display: inline-block; margin-top: 0.4em; font-size: 0.9em; }
+#strips img { display: block; margin: 0 auto; width: 440px; max-width: 100%; image-rendering: pixelated; }
+.class-grid { border-collapse: collapse; margin: 0 auto; width: auto !important; }
+.class-grid th, .class-grid td { border: none !important; padding: 1px 0.5em !important; background: none !important; }
+.class-grid th { text-align: right; font-weight: 500; white-space: nowrap; }
+.class-grid img { display: block; height: 58px; width: auto; max-width: 100%; image-rendering: pixelated; }
+.grid-download { display: block; text-align: center; margin-top: 0.5em; }
+@media (max-width: 500px) { .class-grid img { height: auto; } .class-grid th { font-size: 0.8em; } }
 #animation img { width: 224px; max-width: 100%; image-rendering: pixelated; }
 """
+GRID_COLUMNS = 6
 GIF_KEEP_SECONDS = 600  # interpolation GIFs older than this are deleted from the app's temp folder
 # Mirror the shareable controls into the page URL (query parameters), without reloading the page.
 URL_JS = """
@@ -95,6 +108,13 @@ class LazyIndex:
         return self.index
 
 
+def png_data_uri(image) -> str:
+    """A PIL image inlined as a data: URI (no temp file, no second request)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 def make_gif_dir() -> Path:
     """One temp folder per process for interpolation GIFs, removed at exit."""
     folder = Path(tempfile.mkdtemp(prefix="cgan-gifs-"))
@@ -127,6 +147,20 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                                    mix_class=mix_class or class_name, mix_weight=mix_weight)
         return explorer.enlarge(pixels, columns=int(side)), explorer.predict(pixels[0])
 
+    @gpu
+    def generate_view(class_name: str, seed: int, side: int = 1, truncation: float = 1.0,
+                      mix_class: str | None = None, mix_weight: float = 0.0, *sliders: float):
+        """The page's live path: the image at its own size, inline (the browser enlarges it), and the readout."""
+        pixels = explorer.generate(class_name, seed, side=side, truncation=truncation, sliders=sliders,
+                                   mix_class=mix_class or class_name, mix_weight=mix_weight)
+        side = int(side)
+        small = grid_image(pixels, columns=side, padding=0 if side == 1 else 1)
+        name = f"{class_name}-seed-{int(seed)}".replace("/", "-").replace(" ", "-")
+        view = (f'<img alt="generated {html.escape(class_name)}, seed {int(seed)}" src="{png_data_uri(small)}">'
+                f'<a class="image-download" download="{html.escape(name)}.png" '
+                f'href="{png_data_uri(explorer.enlarge(pixels, columns=side))}">Download PNG</a>')
+        return view, explorer.predict(pixels[0])
+
     # Named parameters for the API (/generate): gradio reads them from the signature.
     def generate_api(class_name: str, seed: int, side: int = 1, truncation: float = 1.0, mix_class: str = "",
                      mix_weight: float = 0.0, direction_0: float = 0.0, direction_1: float = 0.0,
@@ -138,8 +172,20 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
     @gpu
     def class_grid(seed: int, truncation: float = 1.0, *sliders: float):
         """Every class in a row (labelled), the same latents in each column."""
-        pixels = explorer.class_grid(seed, columns=6, truncation=truncation, sliders=sliders)
-        return labelled_rows(pixels, names, columns=6, scale=2)
+        pixels = explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders)
+        return labelled_rows(pixels, names, columns=GRID_COLUMNS, scale=2)
+
+    @gpu
+    def class_grid_html(seed: int, truncation: float = 1.0, *sliders: float):
+        """The class grid as a table: class names as text, one image strip per row, and a PNG download link."""
+        pixels = explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders)
+        rows = "".join(f'<tr><th scope="row">{html.escape(name)}</th><td><img alt="{html.escape(name)}" '
+                       f'src="{png_data_uri(grid_image(pixels[i * GRID_COLUMNS:(i + 1) * GRID_COLUMNS], columns=GRID_COLUMNS, padding=1))}">'
+                       f'</td></tr>' for i, name in enumerate(names))
+        download = png_data_uri(labelled_rows(pixels, names, columns=GRID_COLUMNS, scale=4))
+        return (f'<table class="class-grid">{rows}</table>'
+                f'<a class="grid-download" download="class-grid-seed-{int(seed)}.png" href="{download}">'
+                f'Download the grid as PNG</a>')
 
     @gpu
     def strips(class_name: str, seed: int, truncation: float = 1.0, mix_class: str | None = None,
@@ -147,8 +193,10 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         """What each slider does: the current image with one slider at -3 ... +3, a row per direction."""
         pixels = explorer.direction_strips(class_name, seed, truncation=truncation, sliders=sliders,
                                            mix_class=mix_class or class_name, mix_weight=mix_weight)
-        return labelled_rows(pixels, [str(i + 1) for i in range(len(explorer.directions))],
-                             columns=len(STRIP_VALUES), scale=2)
+        strip = labelled_rows(pixels, [str(i + 1) for i in range(len(explorer.directions))],
+                              columns=len(STRIP_VALUES), scale=2)
+        return f'<img alt="each direction from -3 to +3" src="{png_data_uri(strip)}">'
+
 
     def nearest_images(class_name: str, seed: int, truncation: float = 1.0, mix_class: str = "",
                        mix_weight: float = 0.0, direction_0: float = 0.0, direction_1: float = 0.0,
@@ -231,14 +279,13 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                                          elem_id=f"slider-{i}") for i in range(SLIDERS)]
                     reset = gr.Button("Reset sliders", elem_id="reset")
                 with gr.Column(scale=1):
-                    image = gr.Image(label="Generated", type="pil", format="png", image_mode=None,
-                                     buttons=["download"], elem_classes="pixelated", elem_id="image", height=400)
+                    view = gr.HTML(elem_id="image", label="Generated")
+                    image = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # /generate's output
                     fidelity = gr.Label(num_top_classes=3, label="Evaluation network says (label fidelity)",
                                         elem_id="fidelity")
-                    strip_image = gr.Image(label="What each slider does: the image above with that slider at "
-                                                 "-3 ... +3 (one row per direction)", type="pil", format="png",
-                                           image_mode=None, elem_classes="pixelated", elem_id="strips",
-                                           buttons=["download"], height=500)
+                    gr.Markdown("**What each slider does:** the image above with one slider at −3 … +3, "
+                                "a row per direction")
+                    strip_image = gr.HTML(elem_id="strips")
                     with gr.Accordion("Is this a copy? Nearest training images", open=True, elem_id="nearest-panel"):
                         nearest_gallery = gr.Gallery(label="3 nearest training images (training-set index · feature distance)",
                                                      columns=3, height=200, elem_id="nearest", elem_classes="pixelated",
@@ -246,9 +293,10 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                         nearest_text = gr.Markdown(elem_id="nearest-text")
         with gr.Tab("Class grid"):
             grid_button = gr.Button("Show every class with these latents", elem_id="grid-button", visible=False)
-            grid = gr.Image(label="One row per class, same latents in each column (seed, ψ and sliders of the "
-                                  "Generate tab)", type="pil", format="png", image_mode=None, buttons=["download"],
-                            elem_classes="pixelated", elem_id="grid", height=620)
+            gr.Markdown("One row per class, the same latents in each column: the seed, ψ and sliders of the "
+                        "Generate tab.")
+            grid_table = gr.HTML(elem_id="grid-table")
+            grid = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # the /class_grid API's output
         with gr.Tab("Interpolate"):
             with gr.Row():
                 start_class = gr.Dropdown(names, value=names[0], label="Start class", elem_id="start-class")
@@ -272,7 +320,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         api_generate.click(user_error(generate_api), controls, [image, fidelity], api_name="generate")
         url_inputs = [class_name, seed, truncation, *sliders]
         for control in controls:
-            event = control.change(user_error(generate), controls, [image, fidelity], trigger_mode="always_last",
+            event = control.change(user_error(generate_view), controls, [view, fidelity], trigger_mode="always_last",
                                    show_progress="hidden", api_visibility="private")
             event.then(None, url_inputs, None, js=URL_JS, api_visibility="private")
         interpolation_inputs = [start_class, start_seed, end_class, end_seed, steps, mode, ping_pong]
@@ -288,7 +336,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
             kwargs = dict(trigger_mode="always_last", show_progress="hidden", api_visibility="private")
             trigger(user_error(strips), details_inputs, strip_image, **kwargs)
             trigger(user_error(nearest_images), details_inputs, [nearest_gallery, nearest_text], **kwargs)
-            trigger(user_error(class_grid), [seed, truncation, *sliders], grid, **kwargs)
+            trigger(user_error(class_grid_html), [seed, truncation, *sliders], grid_table, **kwargs)
 
         for control in (class_name, seed, truncation, mix_class, mix_weight):
             refresh_details(control.change)
@@ -301,7 +349,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         reset_event = reset.click(lambda: [0.0] * SLIDERS, None, sliders, api_visibility="private")
         refresh_details(reset_event.then)
         loaded = demo.load(restore, None, [class_name, seed, truncation, *sliders], api_visibility="private")
-        loaded.then(user_error(generate), controls, [image, fidelity], api_visibility="private")
+        loaded.then(user_error(generate_view), controls, [view, fidelity], api_visibility="private")
         refresh_details(loaded.then)
         loaded.then(user_error(interpolate_all), interpolation_inputs, [gif, strip, animation],
                     api_visibility="private")

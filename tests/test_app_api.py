@@ -62,3 +62,12 @@ def test_bad_interpolation_steps_are_a_clear_error(client, steps):
     with pytest.raises(Exception, match=r"steps must be a whole number from 2 to 64|(less than minimum|greater than maximum) value"):
         client.predict(start_class="Dress", start_seed=1, end_class="Bag", end_seed=2, steps=steps,
                        api_name="/interpolate")
+
+
+def test_nearest_returns_three_training_images_with_distances(client):
+    gallery, verdict = client.predict(class_name="Sneaker", seed=4, api_name="/nearest")
+    assert len(gallery) == 3
+    distances = [float(item["caption"].split("·")[1]) for item in gallery]
+    assert distances == sorted(distances) and distances[0] >= 0
+    assert all(Image.open(item["image"]).size[0] >= 28 for item in gallery)
+    assert "real test images" in verdict

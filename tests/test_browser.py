@@ -1,4 +1,5 @@
 """A real headless Chromium (Debian's) drives the app: classes, sliders, shared URLs, GIF downloads."""
+import base64
 import shutil
 from urllib.parse import urlparse
 
@@ -89,9 +90,8 @@ def test_interpolate_and_download_the_gif(page, app_url, tmp_path):
     page.goto(app_url)
     page.wait_for_selector("#image img")
     page.get_by_role("tab", name="Interpolate").click()
-    set_number(page, "steps", 12)
-    page.locator("#interpolate").click()
-    link = page.locator("#gif a").first
+    set_number(page, "steps", 12)  # the interpolation follows its controls: no button press needed
+    link = page.locator("#gif a", has_text="12-frames").first
     link.wait_for()
     with page.expect_download() as download_info:
         link.click()
@@ -99,3 +99,60 @@ def test_interpolate_and_download_the_gif(page, app_url, tmp_path):
     download_info.value.save_as(path)
     assert gif_frame_count(path.read_bytes()) == 12
     page.screenshot(path=str(ARTIFACTS / "browser-interpolate.png"), full_page=True)
+
+
+@pytest.mark.parametrize("tab, selector", [("Generate", "#image img"), ("Generate", "#strips img"),
+                                           ("Class grid", "#grid-table img"), ("Interpolate", "#animation img")])
+def test_every_tab_shows_a_result_on_arrival_without_a_click(page, app_url, tab, selector):
+    page.goto(app_url)
+    page.get_by_role("tab", name=tab).click()
+    page.wait_for_selector(selector)
+    assert page.locator(selector).first.get_attribute("src").startswith(("data:image/", "http"))
+    assert page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_the_class_grid_labels_its_rows_and_fits_the_window(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Class grid").click()
+    page.wait_for_selector("#grid-table img")
+    labels = page.locator("#grid-table th").all_inner_texts()
+    assert labels == ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                      "Ankle boot"]
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    bottom = page.locator("#grid-table table").evaluate("t => t.getBoundingClientRect().bottom")
+    assert bottom <= 1000, f"the grid ends at {bottom}px, below a 1000px window"
+    assert page.locator("#grid-table a[download]").get_attribute("href").startswith("data:image/png;base64,")
+    page.screenshot(path=str(ARTIFACTS / "browser-class-grid.png"))
+
+
+def test_the_interpolation_plays_as_an_animation_in_the_page(page, app_url):
+    from cgan.explorer import gif_frame_count
+
+    page.goto(app_url)
+    page.get_by_role("tab", name="Interpolate").click()
+    src = page.locator("#animation img").first.get_attribute("src")
+    assert src.startswith("data:image/gif;base64,")
+    assert gif_frame_count(base64.b64decode(src.split(",", 1)[1])) == 16
+
+
+def test_nearest_training_images_are_shown_with_a_verdict(page, app_url):
+    page.goto(app_url)
+    page.wait_for_selector("#nearest-text p", timeout=240_000)  # the first start builds the training-set index
+    assert "real test images" in page.locator("#nearest-text").inner_text()
+    assert page.locator("#nearest img").count() == 3
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_phone_screen_has_no_horizontal_scroll(browser, app_url, scheme):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#image img")
+    for tab in ("Generate", "Class grid", "Interpolate"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(300)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{tab}: the page is {width}px wide on a 390px screen"
+        page.screenshot(path=str(ARTIFACTS / f"browser-phone-{scheme}-{tab.replace(' ', '-').lower()}.png"),
+                        full_page=True)
+    context.close()

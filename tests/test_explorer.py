@@ -76,3 +76,44 @@ def test_gif_has_the_requested_frames(explorer):
 def test_bad_input_says_what_is_allowed(explorer, call, phrase):
     with pytest.raises(ValueError, match=phrase.replace("(", r"\(")):
         call(explorer)
+
+
+def test_direction_strips_hold_the_current_image_at_the_middle_of_each_row(explorer):
+    from cgan.explorer import STRIP_VALUES
+
+    sliders = [0.5, 0, 0, -1.0, 0, 0, 0, 0]
+    strips = explorer.direction_strips("Bag", 11, sliders=sliders)
+    assert strips.shape == (8 * len(STRIP_VALUES), 28, 28)
+    current = explorer.generate("Bag", 11, sliders=sliders)[0]
+    middle = STRIP_VALUES.index(0.0)
+    # Row 1 moves direction 1, whose current value is 0: its middle frame is the current image.
+    np.testing.assert_array_equal(strips[len(STRIP_VALUES) + middle], current)
+    # Row 0 at +3 equals the image with slider 0 set to 3.
+    np.testing.assert_array_equal(strips[len(STRIP_VALUES) - 1],
+                                  explorer.generate("Bag", 11, sliders=[3.0] + sliders[1:])[0])
+
+
+def test_every_direction_gets_a_description_from_measured_effects(explorer):
+    from cgan.explorer import image_properties
+
+    assert len(explorer.descriptions) == len(explorer.directions)
+    assert all(isinstance(text, str) and text for text in explorer.descriptions)
+    wide = np.zeros((1, 28, 28), np.uint8)
+    wide[0, 10:14, 2:26] = 200
+    narrow = np.zeros((1, 28, 28), np.uint8)
+    narrow[0, 4:24, 12:16] = 100
+    a, b = image_properties(wide), image_properties(narrow)
+    assert a["width"][0] > b["width"][0] and a["height"][0] < b["height"][0]
+    assert a["brightness"][0] == pytest.approx(200 / 255) and b["brightness"][0] == pytest.approx(100 / 255)
+
+
+def test_labelled_rows_put_a_label_column_before_the_grid():
+    from cgan.explorer import labelled_rows
+    from cgan.sampling import grid_image
+
+    pixels = np.full((6, 28, 28), 255, np.uint8)
+    image = labelled_rows(pixels, ["T-shirt/top", "Ankle boot"], columns=3, scale=2)
+    grid = grid_image(pixels, columns=3, scale=2, padding=1)
+    assert image.height == grid.height and image.width > grid.width
+    label_area = np.asarray(image)[:, : image.width - grid.width]
+    assert (label_area < 128).any()  # text was drawn
