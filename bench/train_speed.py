@@ -44,10 +44,14 @@ def images_per_second(step, batch_size, steps, device, warmup=3):
     return steps * batch_size / (time.perf_counter() - start)
 
 
-def cgan_step(arch, batch_size, dataset, out_dir, device, compile_mode):
+# The default preset as it was before the design ablations (plain BN, one D conv per resolution).
+PREVIOUS_DEFAULT = dict(g_norm="batch", d_depth=1, lr_decay="none")
+
+
+def cgan_step(arch, batch_size, dataset, out_dir, device, compile_mode, **overrides):
     """One training step of the preset as train.py runs it (D and G updates, EMA), and its batch size."""
     config = TrainConfig(arch=arch, batch_size=batch_size, out_dir=out_dir, overwrite=True, device=device.type,
-                         compile=compile_mode)
+                         compile=compile_mode, **overrides)
     trainer = Trainer(config, device, Distributed(), dataset=dataset)
     cache, counter = {}, [0]
     beta = ema_beta(batch_images=trainer.batch_size, images_seen=10**9, halflife_images=20_000, rampup=0.0)
@@ -77,6 +81,8 @@ def main():
                         help="measure the presets compiled, eager, or both side by side")
     parser.add_argument("--arch", action="append", choices=ARCHS, help="presets to measure (default: all)")
     parser.add_argument("--no-reference-copy", action="store_true", help="skip the straight reference copy")
+    parser.add_argument("--previous-default", action="store_true",
+                        help="also measure the default preset as it was before the ablations (plain BN, shallower D)")
     args = parser.parse_args()
     device = pick_device(args.device)
     torch.manual_seed(0)
@@ -104,6 +110,10 @@ def main():
                 name = f"cgan --arch {arch}" + (f" (compile {mode}{'' if compiled == (mode == 'on') else ': failed'})"
                                                 if len(modes) > 1 or mode == "on" else "")
                 steps[name], batches[name] = step, batch
+        if args.previous_default:
+            name = "cgan --arch fast (previous default)"
+            steps[name], batches[name], _ = cgan_step("fast", batch_for("fast"), dataset, f"{tmp}/previous", device,
+                                                      modes[-1], **PREVIOUS_DEFAULT)
         rates = {name: [] for name in steps}
         for _ in range(args.repeats):  # interleaved, so drift on a noisy machine hits every model alike
             for name, step in steps.items():

@@ -89,7 +89,7 @@ class TrainConfig:
     arch: str = field(default="fast", metadata={"help": f"model preset: {', '.join(ARCHS)} (see README 'Presets')"})
     epochs: int = field(default=8, metadata={"help": "passes over the training set (stops earlier at --max-steps or --max-minutes)"})
     max_steps: Optional[int] = field(default=None, metadata={"help": "total optimisation steps of the run, counting steps done before a resume"})
-    max_minutes: Optional[float] = field(default=None, metadata={"help": "stop after this many minutes of training (this process), then export"})
+    max_minutes: Optional[float] = field(default=None, metadata={"help": "stop when the run has trained this many minutes (counted over resumes), then export; a decaying learning rate follows this budget"})
     batch_size: Optional[int] = field(default=None, metadata={"help": "images per step per process (effective batch = batch size x processes); default: the preset's"})
     lr: Optional[float] = field(default=None, metadata={"help": "Adam learning rate of the generator (and of the discriminator unless --lr-d); default: the preset's"})
     lr_d: Optional[float] = field(default=None, metadata={"help": "Adam learning rate of the discriminator; default: the preset's ratio to --lr"})

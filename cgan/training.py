@@ -170,6 +170,7 @@ class Trainer:
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=self.optim["lr_d"], betas=betas, **fused)
         self.noise_rng = torch.Generator(device=device).manual_seed(config.seed * 1000 + info.rank + 1)
         self.step, self.train_seconds = 0, 0.0
+        self.synced_train_seconds = 0.0  # train_seconds as all ranks agree on it (refreshed at log steps)
 
         self.use_cuda_tricks = device.type == "cuda"
         self.bf16 = self.use_cuda_tricks and config.precision == "bf16"
@@ -290,6 +291,7 @@ class Trainer:
             self.noise_rng.manual_seed(self.config.seed * 1000 + self.info.rank + 1 + state["step"] * 7919)
         torch.set_rng_state(state["torch_rng"].cpu())
         self.step, self.train_seconds = state["step"], state["train_seconds"]
+        self.synced_train_seconds = self.train_seconds
         if self.info.is_main:
             _truncate_log(self.out_dir / "log.jsonl", self.step)
 
@@ -317,9 +319,17 @@ class Trainer:
 
     # ------------------------------------------------------------ one step
 
+    def progress(self) -> float:
+        """How far through its budget the run is, 0..1: steps, or training time under --max-minutes
+        (whichever is further), so a timed run also ends with its learning rate decayed."""
+        by_steps = self.step / max(self.total_steps, 1)
+        if not self.config.max_minutes:
+            return by_steps
+        return max(by_steps, self.synced_train_seconds / (self.config.max_minutes * 60))
+
     def set_learning_rates(self) -> None:
         """Apply the schedule for the current step (plain floats: no device work)."""
-        factor = lr_factor(self.optim["lr_decay"], self.step, self.total_steps)
+        factor = lr_factor(self.optim["lr_decay"], round(self.progress() * 1_000_000), 1_000_000)
         for optimizer, base in ((self.opt_g, self.optim["lr"]), (self.opt_d, self.optim["lr_d"])):
             for group in optimizer.param_groups:
                 group["lr"] = base * factor
@@ -378,13 +388,13 @@ class Trainer:
         save_class_grid(generator, folder / "samples.png", seeds=GRID_SEEDS)
         return folder
 
-    def _agree(self, flag: bool) -> bool:
-        """True on every rank when any rank says True (so all processes stop at the same step)."""
+    def _agree_max(self, value: float) -> float:
+        """The largest value over all ranks (so every process decays and stops alike)."""
         if not self.info.enabled:
-            return flag
-        value = torch.tensor([float(flag)], device=self.device)
-        torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
-        return bool(value.item())
+            return value
+        tensor = torch.tensor([float(value)], device=self.device, dtype=torch.float64)
+        torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.MAX)
+        return float(tensor.item())
 
     # ------------------------------------------------------------ fit
 
@@ -399,7 +409,6 @@ class Trainer:
             save_json(self.out_dir / ("config.json" if not self.resuming else f"config-resume-{self.step}.json"), resolved)
         log_path = self.out_dir / "log.jsonl"
         cache: dict = {}
-        started = time.perf_counter()
         budget_s = config.max_minutes * 60 if config.max_minutes else math.inf
         window_start, window_images = time.perf_counter(), 0
         window_stats = torch.zeros(len(STAT_NAMES), device=self.device)  # sums since the last log line
@@ -450,7 +459,10 @@ class Trainer:
                 self.train_seconds += time.perf_counter() - tick
                 if on_epoch_end is not None:
                     on_epoch_end(self, epoch)
-            out_of_time = self.step % config.log_every == 0 and self._agree(time.perf_counter() - started > budget_s)
+            out_of_time = False
+            if self.step % config.log_every == 0 and config.max_minutes:
+                self.synced_train_seconds = self._agree_max(self.train_seconds)
+                out_of_time = self.synced_train_seconds >= budget_s
             if self.step % config.checkpoint_every == 0 or out_of_time:
                 self.checkpoint()
             if out_of_time:

@@ -69,9 +69,13 @@ def test_export_then_load_gives_identical_outputs(tiny_export):
 def test_resume_continues_the_step_count_and_matches_an_uninterrupted_run(tmp_path, small_fashion):
     straight = make_trainer(tmp_path / "straight", small_fashion, max_steps=6)
     straight.fit()
-    first = make_trainer(tmp_path / "split", small_fashion, max_steps=3)
+    # A run of the same budget killed after its step-3 checkpoint: its later files never happened.
+    first = make_trainer(tmp_path / "split", small_fashion, max_steps=6, checkpoint_every=3)
     first.fit()
+    for late in checkpoints.list_checkpoints(tmp_path / "split")[1:]:
+        late.unlink()
     saved = checkpoints.load_latest(tmp_path / "split")
+    assert saved["step"] == 3
     resumed = make_trainer(tmp_path / "split", small_fashion, max_steps=6, resume=True)
     assert resumed.step == 3
     # identical optimiser state after loading
@@ -166,3 +170,13 @@ def test_gpu_runs_get_the_presets_gpu_batch_unless_told_otherwise():
     assert cpu["batch_size"] == PRESETS["fast"]["batch_size"]
     assert gpu["batch_size"] == PRESETS["fast"]["gpu"]["batch_size"] > cpu["batch_size"]
     assert chosen["batch_size"] == 48
+
+
+def test_a_timed_run_decays_its_learning_rate_over_the_time_budget(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=1000, max_minutes=10, lr=1e-3, lr_decay="linear")
+    trainer.synced_train_seconds = 450.0  # three quarters of the budget spent, 0 of 1000 steps done
+    trainer.set_learning_rates()
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.25e-3)
+    trainer.step = 900  # steps further along than time: steps rule
+    trainer.set_learning_rates()
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.1e-3)
