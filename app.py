@@ -256,7 +256,8 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         values += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)]
         return values
 
-    with gr.Blocks(title="cgan explorer") as demo:
+    # Bounded disk: results older than an hour leave Gradio's cache (checked every 10 minutes).
+    with gr.Blocks(title="cgan explorer", delete_cache=(600, 3600)) as demo:
         gr.Markdown(f"# cgan explorer\nA class-conditional GAN trained on "
                     f"{explorer.generator.metadata.get('training', {}).get('dataset', 'its dataset')}. "
                     f"Pick a class, move the sliders: the image follows.")
@@ -396,6 +397,10 @@ def main(argv=None) -> int:
                         help="port (env GRADIO_SERVER_PORT)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
     args = parser.parse_args(argv)
+    if not 1 <= args.port <= 65535:
+        parser.error(f"--port must be from 1 to 65535, got {args.port}")
+    if port_in_use(args.host, args.port):
+        parser.error(f"port {args.port} on {args.host} is already in use; choose another with --port")
     try:
         device = pick_device(args.device)
         explorer = load_explorer(args.weights, device)
@@ -403,9 +408,19 @@ def main(argv=None) -> int:
         print(f"error: cannot load the generator: {e}", file=sys.stderr)
         return 2
     demo = build_app(explorer, describe(device), nearest=start_nearest_index(args.weights, explorer.class_names))
+    # Uploads are refused beyond what the app takes (it has no file inputs).
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, share=args.share,
-                                                   theme=THEME, css=CSS, footer_links=["api"])
+                                                   theme=THEME, css=CSS, footer_links=["api"], max_file_size="1mb")
     return 0
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when something already listens on host:port."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1" if host in ("0.0.0.0", "") else host, port)) == 0
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""App speed on this machine: server-side time for one image and an 8x8 grid, slider updates through HTTP
-(p50/p95), and 8 concurrent clients x 50 requests (throughput, errors).
+"""App speed on this machine: server-side time for one image and an 8x8 grid, slider updates as the browser
+experiences them (p50/p95), slider updates through the REST API, and 8 concurrent clients x 50 requests.
 
-    python bench/app_latency.py [--weights weights]
+    python bench/app_latency.py [--weights weights] [--no-browser]
 
-Starts app.py on a free 127.0.0.1 port and talks to it with gradio_client, as a browser's events do.
+Starts app.py on a free 127.0.0.1 port. The browser path drives Debian's Chromium with Playwright: it moves
+the first direction slider (an `input` event on the range element, as a drag does) and times, inside the
+page, from the event until the new image is decoded and on screen.
 """
 import argparse
 import statistics
@@ -39,6 +41,50 @@ def server_side(weights):
         print(f"server-side {label:10s}: median {statistics.median(times):6.1f} ms, p95 {percentile(times, 95):6.1f} ms")
 
 
+BROWSER_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# In the page: move slider 0 to `value`, resolve with the milliseconds until the new image is decoded.
+SLIDER_JS = """
+async (value) => {
+  const range = document.querySelector('#slider-0 input[type=range]');
+  const old = document.querySelector('#image img')?.src;
+  const t0 = performance.now();
+  const changed = new Promise(resolve => {
+    const check = () => { const img = document.querySelector('#image img');
+                          if (img && img.src !== old) { observer.disconnect(); resolve(img); } };
+    const observer = new MutationObserver(check);
+    observer.observe(document.querySelector('#image'), {subtree: true, childList: true, attributes: true});
+  });
+  range.value = String(value);
+  range.dispatchEvent(new Event('input', {bubbles: true}));
+  const img = await changed;
+  await img.decode();
+  return performance.now() - t0;
+}
+"""
+
+
+def browser_path(url, requests):
+    """Slider updates timed inside Chromium: event -> request -> result -> image decoded (ms)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.wait_for_selector("#image img")
+        page.wait_for_timeout(2000)  # let the on-load events settle
+        times = []
+        for i in range(requests + 5):
+            value = round(-3 + 6 * (i % 60) / 60, 1) + (0.05 if i % 2 else 0.0)
+            elapsed = page.evaluate(SLIDER_JS, round(value, 2))
+            if i >= 5:  # warm-up
+                times.append(elapsed)
+            page.wait_for_timeout(30)  # a dragging hand moves every few tens of ms; let the queue drain
+        browser.close()
+    return times
+
+
 def http_generate(session, url, data):
     """One /generate through the REST API as a browser-like client would: submit, stream the result, fetch
     the image. Returns the image bytes; raises on any error."""
@@ -66,6 +112,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default=str(ROOT / "weights"))
     parser.add_argument("--requests", type=int, default=100, help="sequential slider updates")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
     args = parser.parse_args()
     server_side(args.weights)
     import httpx
@@ -73,6 +120,10 @@ def main():
 
     server = AppServer(args.weights, log_path=Path("/tmp/cgan-bench-app.log")).wait()
     try:
+        if not args.no_browser:
+            times = browser_path(server.url, args.requests)
+            print(f"slider update in the browser: p50 {percentile(times, 50):6.1f} ms, p95 {percentile(times, 95):6.1f} ms "
+                  f"({len(times)} updates: input event -> request -> result -> image decoded)")
         session = httpx.Client(timeout=30)
         for _ in range(5):  # warm-up
             http_generate(session, server.url, controls("Dress", 1))

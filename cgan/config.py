@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -74,6 +75,14 @@ class ModelConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown model config keys: {', '.join(unknown)}")
+        types = {"int": int, "str": str, "list[str]": list}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                expected = types[f.type]
+                value = data[f.name]
+                if not isinstance(value, expected) or (expected is int and isinstance(value, bool)) or (
+                        expected is list and not all(isinstance(v, str) for v in value)):
+                    raise ValueError(f"{f.name} should be {f.type}, got {value!r}")
         config = cls(**data)
         config.validate()
         return config
@@ -142,6 +151,10 @@ class TrainConfig:
         positive = ["epochs", "beta2", "ema_halflife_images", "log_every", "checkpoint_every"]
         optional_positive = ["batch_size", "max_steps", "max_minutes", "lr", "lr_d", "image_size", "z_dim", "g_dim", "d_dim", "d_depth",
                              "snapshot_every_images", "push_every"]
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"--{f.name.replace('_', '-')} must be a finite number, got {value}")
         for name in positive + [n for n in optional_positive if getattr(self, n) is not None]:
             if not getattr(self, name) > 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")

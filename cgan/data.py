@@ -180,12 +180,24 @@ def load_image_folder(path: str, *, image_size: int) -> Dataset:
     empty = [c for i, c in enumerate(classes) if not any(label == i for _, label in files)]
     if empty:
         raise ValueError(f"Image folder {root}: class subfolder(s) without images: {', '.join(empty)}")
-    opened = [Image.open(p) for p, _ in files]
-    grayscale = all(im.mode in ("L", "1", "I;16", "I") for im in opened)
+    # Two passes, one file open at a time: the first finds the colour mode (and any unreadable file),
+    # the second decodes. Opening every image at once runs out of file handles on large folders.
+    grayscale = True
+    for p, _ in files:
+        try:
+            with Image.open(p) as im:
+                grayscale = grayscale and im.mode in ("L", "1", "I;16", "I")
+        except (OSError, Image.DecompressionBombError) as e:
+            raise ValueError(f"Image folder {root}: cannot read {p} ({type(e).__name__}: {e}); "
+                             f"remove or fix that file") from None
     mode = "L" if grayscale else "RGB"
     arrays = []
-    for im in opened:
-        im = im.convert(mode).resize((image_size, image_size), Image.Resampling.LANCZOS)
+    for p, _ in files:
+        try:
+            with Image.open(p) as im:
+                im = im.convert(mode).resize((image_size, image_size), Image.Resampling.LANCZOS)
+        except OSError as e:
+            raise ValueError(f"Image folder {root}: cannot decode {p} ({e}); remove or fix that file") from None
         a = np.asarray(im, dtype=np.uint8)
         arrays.append(a[None] if grayscale else a.transpose(2, 0, 1))
     images = torch.from_numpy(np.stack(arrays))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from .cli import fail
+from .explorer import MAX_SEED
 from .devices import pick_device
 from .evaluate import generate_dataset
 from .export import WeightsError, load_generator
@@ -37,15 +39,24 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.per_class < 1:
         parser.error("--per-class must be at least 1")
-    if not 0 < args.truncation <= 2:
-        parser.error("--truncation must be in (0, 2]")
+    if not 0 <= args.truncation <= 2:  # the same rule as the app's ψ slider
+        parser.error("--truncation must be from 0 to 2")
+    if not 0 <= args.seed <= MAX_SEED:
+        parser.error(f"--seed must be a whole number from 0 to {MAX_SEED}, got {args.seed}")
+    out = Path(args.out)
+    target = out.parent if out.suffix == ".npz" else out
+    existing = next((p for p in [target, *target.parents] if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK):
+        parser.error(f"--out {args.out}: cannot write there ({existing} is not a writable folder)")
     try:
         generator = load_generator(args.weights, revision=args.revision, device=pick_device(args.device))
     except (WeightsError, ValueError) as e:
         fail(str(e), code=2)
+    last_seed = args.seed + args.per_class * generator.config.num_classes - 1
+    if last_seed > MAX_SEED:
+        parser.error(f"--seed {args.seed}: the images would use seeds up to {last_seed}, past {MAX_SEED}")
     images, labels = generate_dataset(generator, per_class=args.per_class, seed=args.seed,
                                       truncation=args.truncation, progress=args.per_class * generator.config.num_classes >= 2000)
-    out = Path(args.out)
     if out.suffix == ".npz":
         out.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(out, images=images, labels=labels.astype(np.int64),

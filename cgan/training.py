@@ -115,7 +115,16 @@ def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
     has_run = out.is_dir() and any(out.iterdir())
     if config.resume:
         if not checkpoints.list_checkpoints(out):
-            raise RunExistsError(f"--resume: no checkpoint in {out}; start a new run without --resume")
+            if not (out / "config.json").is_file():
+                raise RunExistsError(f"--resume: no run in {out}; start a new run without --resume")
+            # Killed before its first checkpoint: nothing to continue, so start it again from step 0.
+            if info.is_main:
+                print(f"--resume: {out} has no checkpoint yet (stopped before step {config.checkpoint_every}); "
+                      f"starting it again from step 0 with its saved flags", flush=True)
+                for name in ("log.jsonl",):
+                    (out / name).unlink(missing_ok=True)
+            info.barrier()
+            return False
         return True
     if has_run:
         if not config.overwrite:

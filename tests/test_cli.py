@@ -38,6 +38,9 @@ def test_help_explains_every_flag():
     (["--arch", "huge"], "unknown preset 'huge'"),
     (["--no-such-flag"], "unrecognized arguments"),
     (["--device", "tpu"], "unknown device"),
+    (["--lr", "inf"], "--lr must be a finite number"),
+    (["--max-minutes", "nan"], "--max-minutes must be a finite number"),
+    (["--compile", "maybe"], "unknown compile"),
     (["--batch-size", "many"], "invalid int value"),
 ])
 def test_bad_values_are_clear_errors_before_any_work(tmp_path, args, phrase):
@@ -137,3 +140,73 @@ def test_sample_writes_the_documented_arrays(tiny_export, tmp_path):
 def test_sample_with_missing_weights_is_a_clear_error(tmp_path):
     result = run("-m", "cgan.sample", "--weights", str(tmp_path / "none"), "--out", str(tmp_path / "x.npz"))
     assert_clean_error(result, "no such folder")
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_zero(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text(json.dumps({"train": {"max_steps": 2}}))  # what a start writes first
+    (out / "log.jsonl").write_text("")
+    result = run("train.py", *TINY, "--out-dir", str(out), "--resume", "--bn-recalibration-batches", "1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "starting it again from step 0" in result.stdout
+    steps = [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()]
+    assert steps == [1, 2]  # the saved --max-steps 2 was used
+
+
+def test_a_corrupt_image_in_a_folder_dataset_is_named(tmp_path):
+    from PIL import Image
+
+    for cls in ("a", "b"):
+        (tmp_path / cls).mkdir()
+        for i in range(3):
+            Image.new("L", (8, 8), 40 * i).save(tmp_path / cls / f"{i}.png")
+    (tmp_path / "b" / "broken.png").write_bytes(b"not a png at all")
+    result = run("train.py", "--dataset", "folder", "--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "run"),
+                 "--max-steps", "1")
+    assert_clean_error(result, "broken.png")
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--seed", "-1"], "--seed must be a whole number from 0 to 4294967295"),
+    (["--seed", "4294967296"], "--seed must be a whole number from 0 to 4294967295"),
+    (["--seed", str(2**64)], "--seed must be a whole number"),
+    (["--truncation", "2.5"], "--truncation must be from 0 to 2"),
+])
+def test_sample_rejects_what_the_app_rejects(tiny_export, tmp_path, args, phrase):
+    result = run("-m", "cgan.sample", "--weights", str(tiny_export), "--out", str(tmp_path / "s.npz"), *args)
+    assert_clean_error(result, phrase)
+
+
+def test_sample_accepts_psi_zero_and_names_an_unwritable_out(tiny_export, tmp_path):
+    ok = run("-m", "cgan.sample", "--weights", str(tiny_export), "--out", str(tmp_path / "s.npz"), "--truncation", "0",
+             "--per-class", "1")
+    assert ok.returncode == 0, ok.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("-m", "cgan.sample", "--weights", str(tiny_export), "--out", str(blocker / "sub" / "s.npz"))
+    assert_clean_error(result, "cannot write there")
+
+
+def test_a_config_with_a_wrongly_typed_field_names_it(tiny_export, tmp_path):
+    import shutil
+
+    copy = tmp_path / "export"
+    shutil.copytree(tiny_export, copy)
+    config = json.loads((copy / "config.json").read_text())
+    config["z_dim"] = "64"
+    (copy / "config.json").write_text(json.dumps(config))
+    result = run("-m", "cgan.sample", "--weights", str(copy), "--out", str(tmp_path / "s.npz"))
+    assert_clean_error(result, "z_dim should be int")
+
+
+@pytest.mark.parametrize("port, phrase", [("99999", "--port must be from 1 to 65535"), ("busy", "already in use")])
+def test_app_refuses_a_bad_or_busy_port_clearly(tiny_export, port, phrase):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        number = str(busy.getsockname()[1]) if port == "busy" else port
+        result = run("app.py", "--weights", str(tiny_export), "--port", number, "--device", "cpu", timeout=120)
+    assert_clean_error(result, phrase)
