@@ -55,9 +55,10 @@ async (value) => {
     const observer = new MutationObserver(check);
     observer.observe(document.querySelector('#image'), {subtree: true, childList: true, attributes: true});
   });
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no new image in 10 s')), 10000));
   range.value = String(value);
   range.dispatchEvent(new Event('input', {bubbles: true}));
-  const img = await changed;
+  const img = await Promise.race([changed, timeout]);
   await img.decode();
   return performance.now() - t0;
 }
@@ -76,8 +77,8 @@ def browser_path(url, requests):
         page.wait_for_timeout(2000)  # let the on-load events settle
         times = []
         for i in range(requests + 5):
-            value = round(-3 + 6 * (i % 60) / 60, 1) + (0.05 if i % 2 else 0.0)
-            elapsed = page.evaluate(SLIDER_JS, round(value, 2))
+            value = round(-3 + 0.1 * (i % 60), 1)  # on the slider's 0.1 grid, never the same twice in a row
+            elapsed = page.evaluate(SLIDER_JS, value)
             if i >= 5:  # warm-up
                 times.append(elapsed)
             page.wait_for_timeout(30)  # a dragging hand moves every few tens of ms; let the queue drain
