@@ -79,8 +79,8 @@ def user_error(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except ValueError as e:
-            raise gr.Error(str(e)) from None
+        except (ValueError, TypeError) as e:
+            raise gr.Error(str(e), print_exception=False) from None
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     wrapper.__signature__ = inspect.signature(fn)  # gradio names API parameters from it
     return wrapper
@@ -265,14 +265,14 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         with gr.Tab("Generate"):
             with gr.Row():
                 with gr.Column(scale=1):
-                    class_name = gr.Dropdown(names, value=names[0], label="Class", elem_id="class")
+                    class_name = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Class", elem_id="class")
                     with gr.Row():
                         seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="seed")
                         randomize = gr.Button("Random seed", elem_id="random-seed", scale=0)
                     side = gr.Slider(1, MAX_GRID_SIDE, value=1, step=1, label="Grid side (1 = single image)", elem_id="side")
                     truncation = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Truncation ψ", elem_id="psi")
                     with gr.Accordion("Class mixing", open=False):
-                        mix_class = gr.Dropdown(names, value=names[0], label="Second class", elem_id="mix-class")
+                        mix_class = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Second class", elem_id="mix-class")
                         mix_weight = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Mix weight (0 = first class only)",
                                                elem_id="mix-weight")
                     sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1,
@@ -300,9 +300,9 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
             grid = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # the /class_grid API's output
         with gr.Tab("Interpolate"):
             with gr.Row():
-                start_class = gr.Dropdown(names, value=names[0], label="Start class", elem_id="start-class")
+                start_class = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Start class", elem_id="start-class")
                 start_seed = gr.Number(0, label="Start seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="start-seed")
-                end_class = gr.Dropdown(names, value=names[-1], label="End class", elem_id="end-class")
+                end_class = gr.Dropdown(names, allow_custom_value=True, value=names[-1], label="End class", elem_id="end-class")
                 end_seed = gr.Number(1, label="End seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="end-seed")
             with gr.Row():
                 steps = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=16, step=1, label="Frames", elem_id="steps")
@@ -411,7 +411,8 @@ def main(argv=None) -> int:
     demo = build_app(explorer, describe(device), nearest=start_nearest_index(args.weights, explorer.class_names))
     # Uploads are refused beyond what the app takes (it has no file inputs).
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, share=args.share,
-                                                   theme=THEME, css=CSS, footer_links=["api"], max_file_size="1mb")
+                                                   theme=THEME, css=CSS, footer_links=["api"], max_file_size="1mb",
+                                                   show_error=True)
     return 0
 
 

@@ -28,6 +28,12 @@ EFFECT_WORDS = {"brightness": ("darker", "brighter"), "width": ("narrower", "wid
 EFFECT_THRESHOLD = 0.05  # mean change from -2 to +2 (as a share of the full range or image side) worth a word
 
 
+def shown(value, limit: int = 60) -> str:
+    """repr() of user input for an error message, shortened: a 1 MB class name is not echoed back whole."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def first_layer_matrix(generator: nn.Module) -> torch.Tensor:
     """The (outputs, z_dim) linear map from z to the generator's first pre-activation."""
     z_dim = generator.config.z_dim
@@ -81,13 +87,14 @@ class Explorer:
     # ------------------------------------------------------------ validation
     def class_index(self, name: str) -> int:
         if name not in self.class_names:
-            raise ValueError(f"unknown class {name!r}; choose one of: {', '.join(self.class_names)}")
+            raise ValueError(f"unknown class {shown(name)}; choose one of: {', '.join(self.class_names)}")
         return self.class_names.index(name)
 
     @staticmethod
     def check_seed(seed) -> int:
-        if seed is None or isinstance(seed, bool) or not float(seed).is_integer() or not 0 <= seed <= MAX_SEED:
-            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+        if (not isinstance(seed, (int, float)) or isinstance(seed, bool) or not math.isfinite(seed)
+                or not float(seed).is_integer() or not 0 <= seed <= MAX_SEED):
+            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {shown(seed)}")
         return int(seed)
 
     def check_sliders(self, values: Sequence[float]) -> torch.Tensor:
@@ -96,13 +103,13 @@ class Explorer:
             raise ValueError(f"{len(values)} slider values for {len(self.directions)} directions")
         for v in values:
             if not math.isfinite(v) or abs(v) > SLIDER_RANGE:
-                raise ValueError(f"slider values must be numbers from -{SLIDER_RANGE:g} to {SLIDER_RANGE:g}, got {v!r}")
+                raise ValueError(f"slider values must be numbers from -{SLIDER_RANGE:g} to {SLIDER_RANGE:g}, got {shown(v)}")
         return torch.tensor(values + [0.0] * (len(self.directions) - len(values)))
 
     @staticmethod
     def check_truncation(psi: float) -> float:
         if psi is None or not math.isfinite(float(psi)) or not 0.0 <= float(psi) <= 2.0:
-            raise ValueError(f"truncation must be from 0 to 2, got {psi!r}")
+            raise ValueError(f"truncation must be from 0 to 2, got {shown(psi)}")
         return float(psi)
 
     # ------------------------------------------------------------ latents and conditions
@@ -115,7 +122,7 @@ class Explorer:
     def condition(self, class_name: str, *, mix_class: Optional[str] = None, mix_weight: float = 0.0) -> torch.Tensor:
         """(num_classes,) condition: one-hot, or the weighted mix of two one-hot vectors."""
         if mix_weight is None or not math.isfinite(float(mix_weight)) or not 0.0 <= float(mix_weight) <= 1.0:
-            raise ValueError(f"mix weight must be from 0 to 1, got {mix_weight!r}")
+            raise ValueError(f"mix weight must be from 0 to 1, got {shown(mix_weight)}")
         vector = torch.zeros(len(self.class_names))
         vector[self.class_index(class_name)] += 1.0 - float(mix_weight)
         vector[self.class_index(mix_class or class_name)] += float(mix_weight)
@@ -136,7 +143,7 @@ class Explorer:
         """side x side images of one (possibly mixed) class; cell i uses seed + i."""
         seed = self.check_seed(seed)
         if side is None or not float(side).is_integer() or not 1 <= side <= MAX_GRID_SIDE:
-            raise ValueError(f"grid side must be a whole number from 1 to {MAX_GRID_SIDE}, got {side!r}")
+            raise ValueError(f"grid side must be a whole number from 1 to {MAX_GRID_SIDE}, got {shown(side)}")
         side = int(side)
         seeds = [(seed + i) % (MAX_SEED + 1) for i in range(side * side)]
         z = self.latents(seeds, truncation=truncation, sliders=sliders)
@@ -155,9 +162,9 @@ class Explorer:
                     mode: str = "spherical", truncation: float = 1.0) -> np.ndarray:
         """steps frames from one (class, seed) to another; latents and the condition move together."""
         if steps is None or not float(steps).is_integer() or not MIN_FRAMES <= steps <= MAX_FRAMES:
-            raise ValueError(f"steps must be a whole number from {MIN_FRAMES} to {MAX_FRAMES}, got {steps!r}")
+            raise ValueError(f"steps must be a whole number from {MIN_FRAMES} to {MAX_FRAMES}, got {shown(steps)}")
         if mode not in ("linear", "spherical"):
-            raise ValueError(f"mode must be 'linear' or 'spherical', got {mode!r}")
+            raise ValueError(f"mode must be 'linear' or 'spherical', got {shown(mode)}")
         z = self.latents([self.check_seed(start_seed), self.check_seed(end_seed)], truncation=truncation)
         t = torch.linspace(0, 1, int(steps))
         path = (slerp if mode == "spherical" else lerp)(z[0], z[1], t)

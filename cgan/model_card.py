@@ -10,11 +10,23 @@ from .export import CONFIG_NAME, SAMPLES_NAME, read_config
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
 ARCH_TEXT = {
     "fast": "the CPU-sized default: a DCGAN-style generator ([z, one-hot] -> ConvTranspose+BatchNorm+ReLU -> Tanh) "
-            "and a spectral-norm discriminator",
+            "and a spectral-norm projection discriminator",
     "reference": "the reference design: a 4-layer ConvTranspose+BatchNorm+ReLU generator at 32x32 and a nine-layer "
                  "spectral-norm discriminator that sees the label as extra channels",
     "paper": "Mirza & Osindero's (2014) MLP generator and maxout discriminator",
 }
+
+
+def _design_text(config) -> str:
+    """What the config changes from its family's plain design, in words."""
+    notes = []
+    if config.g_norm == "conditional":
+        notes.append("class-conditional BatchNorm in the generator")
+    if config.g_upsample == "nearest":
+        notes.append("nearest-neighbour upsampling with 3x3 convolutions")
+    if config.arch == "fast" and config.d_depth > 1:
+        notes.append(f"{config.d_depth} discriminator convolutions at each lower resolution")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _metrics_rows(metrics: dict[str, Any]) -> str:
@@ -46,7 +58,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     body = [
         f"# {repo_id.split('/')[-1]}: a class-conditional GAN",
         "",
-        f"A conditional GAN (Mirza & Osindero, 2014) trained on **{dataset}** with cgan: {ARCH_TEXT[config.arch]}. "
+        f"A conditional GAN (Mirza & Osindero, 2014) trained on **{dataset}** with cgan: {ARCH_TEXT[config.arch]}{_design_text(config)}. "
         f"The generator takes a {config.z_dim}-dimensional noise vector and a one-hot class and returns a "
         f"{config.native_size}x{config.native_size} image with {config.channels} channel(s). These weights are the "
         f"exponential moving average of the generator, with BatchNorm statistics recomputed for them.",

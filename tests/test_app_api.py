@@ -71,3 +71,21 @@ def test_nearest_returns_three_training_images_with_distances(client):
     assert distances == sorted(distances) and distances[0] >= 0
     assert all(Image.open(item["image"]).size[0] >= 28 for item in gallery)
     assert "real test images" in verdict
+
+
+def test_a_huge_class_name_is_not_echoed_back_whole(client):
+    with pytest.raises(Exception) as error:
+        client.predict(class_name="x" * 100_000, seed=1, api_name="/generate")
+    assert len(str(error.value)) < 2_000
+
+
+def test_a_wrongly_typed_value_gets_a_message_not_a_blank_error(app_url):
+    import httpx
+
+    event = httpx.post(f"{app_url}/gradio_api/call/generate",
+                       json={"data": ["Dress", "seven", 1, 1.0, "Dress", 0.0] + [0.0] * 8}, timeout=30)
+    event.raise_for_status()
+    body = httpx.get(f"{app_url}/gradio_api/call/generate/{event.json()['event_id']}", timeout=30).text
+    assert "event: error" in body
+    message = body.split("event: error", 1)[1].split("data:", 1)[1].strip().splitlines()[0]
+    assert message not in ("null", "", '{"error": null}'), body

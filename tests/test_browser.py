@@ -91,7 +91,7 @@ def test_interpolate_and_download_the_gif(page, app_url, tmp_path):
     page.wait_for_selector("#image img")
     page.get_by_role("tab", name="Interpolate").click()
     set_number(page, "steps", 12)  # the interpolation follows its controls: no button press needed
-    link = page.locator("#gif a", has_text="12-frames").first
+    link = page.locator('#gif a[href*="12-frames"]').first
     link.wait_for()
     with page.expect_download() as download_info:
         link.click()
