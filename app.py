@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import base64
+import hashlib
 import html
 import io
 import inspect
@@ -61,7 +62,7 @@ CSS = """
 #animation img { width: 224px; max-width: 100%; image-rendering: pixelated; }
 """
 GRID_COLUMNS = 6
-GIF_KEEP_SECONDS = 600  # interpolation GIFs older than this are deleted from the app's temp folder
+GIF_KEEP_SECONDS = 900  # interpolation GIFs unused for this long are deleted from the app's temp folder
 # Mirror the shareable controls into the page URL (query parameters), without reloading the page.
 URL_JS = """
 (cls, seed, psi, ...sliders) => {
@@ -228,9 +229,17 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         """The GIF file (download), the frame strip, and the animation playing in the page."""
         frames = explorer.interpolate(start_class, start_seed, end_class, end_seed, steps=steps, mode=mode)
         prune(gif_dir, GIF_KEEP_SECONDS)
-        folder = Path(tempfile.mkdtemp(dir=gif_dir))  # one folder per result: concurrent users never collide
+        data = gif_bytes(frames, ping_pong=ping_pong)
+        # Named by content: identical requests share one file instead of adding a copy each.
+        folder = gif_dir / hashlib.sha256(data).hexdigest()[:20]
+        folder.mkdir(exist_ok=True)
         path = folder / f"interpolation-{int(steps)}-frames.gif"
-        path.write_bytes(gif_bytes(frames, ping_pong=ping_pong))
+        if not path.is_file():
+            tmp = folder / f".{os.getpid()}-{threading.get_ident()}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, path)  # atomic: a concurrent request never serves half a file
+        else:
+            path.touch()  # in use again: not old enough to prune
         small = base64.b64encode(gif_bytes(frames, scale=1, ping_pong=ping_pong)).decode()
         animation = (f'<img alt="interpolation animation" id="animation-gif" '
                      f'src="data:image/gif;base64,{small}">')
@@ -256,8 +265,8 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         values += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)]
         return values
 
-    # Bounded disk: results older than an hour leave Gradio's cache (checked every 10 minutes).
-    with gr.Blocks(title="cgan explorer", delete_cache=(600, 3600)) as demo:
+    # Bounded disk: results older than 15 minutes leave Gradio's cache (checked every 5 minutes).
+    with gr.Blocks(title="cgan explorer", delete_cache=(300, 900)) as demo:
         gr.Markdown(f"# cgan explorer\nA class-conditional GAN trained on "
                     f"{explorer.generator.metadata.get('training', {}).get('dataset', 'its dataset')}. "
                     f"Pick a class, move the sliders: the image follows.")
@@ -267,7 +276,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                 with gr.Column(scale=1):
                     class_name = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Class", elem_id="class")
                     with gr.Row():
-                        seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="seed")
+                        seed = gr.Number(0, label="Seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="seed")
                         randomize = gr.Button("Random seed", elem_id="random-seed", scale=0)
                     side = gr.Slider(1, MAX_GRID_SIDE, value=1, step=1, label="Grid side (1 = single image)", elem_id="side")
                     truncation = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Truncation ψ", elem_id="psi")
@@ -301,9 +310,9 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         with gr.Tab("Interpolate"):
             with gr.Row():
                 start_class = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Start class", elem_id="start-class")
-                start_seed = gr.Number(0, label="Start seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="start-seed")
+                start_seed = gr.Number(0, label="Start seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="start-seed")
                 end_class = gr.Dropdown(names, allow_custom_value=True, value=names[-1], label="End class", elem_id="end-class")
-                end_seed = gr.Number(1, label="End seed", precision=0, minimum=0, maximum=MAX_SEED, elem_id="end-seed")
+                end_seed = gr.Number(1, label="End seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="end-seed")
             with gr.Row():
                 steps = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=16, step=1, label="Frames", elem_id="steps")
                 mode = gr.Radio(["spherical", "linear"], value="spherical", label="Interpolation", elem_id="mode")

@@ -19,11 +19,11 @@ def free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, weights: str | Path, *, log_path: Path):
+    def __init__(self, weights: str | Path, *, log_path: Path, extra_env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False",
-               "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+               "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", **(extra_env or {})}
         self.log = open(log_path, "w")
         self.process = subprocess.Popen([sys.executable, "app.py", "--weights", str(weights), "--port",
                                          str(self.port), "--device", "cpu"], cwd=ROOT, env=env,

@@ -89,3 +89,8 @@ def test_a_wrongly_typed_value_gets_a_message_not_a_blank_error(app_url):
     assert "event: error" in body
     message = body.split("event: error", 1)[1].split("data:", 1)[1].strip().splitlines()[0]
     assert message not in ("null", "", '{"error": null}'), body
+
+
+def test_a_fractional_seed_is_rejected_not_rounded(client):
+    with pytest.raises(Exception, match="seed must be a whole number"):
+        client.predict(class_name="Dress", seed=3.5, api_name="/generate")
