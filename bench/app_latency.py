@@ -48,19 +48,23 @@ SLIDER_JS = """
 async (value) => {
   const range = document.querySelector('#slider-0 input[type=range]');
   const old = document.querySelector('#image img')?.src;
+  performance.clearResourceTimings();
   const t0 = performance.now();
   const changed = new Promise(resolve => {
     const check = () => { const img = document.querySelector('#image img');
-                          if (img && img.src !== old) { observer.disconnect(); resolve(img); } };
+                          if (img && img.src !== old) { observer.disconnect(); resolve([img, performance.now()]); } };
     const observer = new MutationObserver(check);
     observer.observe(document.querySelector('#image'), {subtree: true, childList: true, attributes: true});
   });
   const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no new image in 10 s')), 10000));
   range.value = String(value);
   range.dispatchEvent(new Event('input', {bubbles: true}));
-  const img = await Promise.race([changed, timeout]);
+  const [img, swapped] = await Promise.race([changed, timeout]);
   await img.decode();
-  return performance.now() - t0;
+  const total = performance.now() - t0;
+  const request = performance.getEntriesByType('resource').find(e => e.name.includes('/gradio_api/'));
+  return {total, sent: request ? request.startTime - t0 : NaN, answered: request ? request.responseEnd - t0 : NaN,
+          swapped: swapped - t0};
 }
 """
 
@@ -78,9 +82,9 @@ def browser_path(url, requests):
         times = []
         for i in range(requests + 5):
             value = round(-3 + 0.1 * (i % 60), 1)  # on the slider's 0.1 grid, never the same twice in a row
-            elapsed = page.evaluate(SLIDER_JS, value)
+            timing = page.evaluate(SLIDER_JS, value)
             if i >= 5:  # warm-up
-                times.append(elapsed)
+                times.append(timing)
             page.wait_for_timeout(30)  # a dragging hand moves every few tens of ms; let the queue drain
         browser.close()
     return times
@@ -122,9 +126,14 @@ def main():
     server = AppServer(args.weights, log_path=Path("/tmp/cgan-bench-app.log")).wait()
     try:
         if not args.no_browser:
-            times = browser_path(server.url, args.requests)
+            timings = browser_path(server.url, args.requests)
+            times = [t["total"] for t in timings]
             print(f"slider update in the browser: p50 {percentile(times, 50):6.1f} ms, p95 {percentile(times, 95):6.1f} ms "
                   f"({len(times)} updates: input event -> request -> result -> image decoded)")
+            parts = {k: statistics.median(t[k] for t in timings) for k in ("sent", "answered", "swapped")}
+            print(f"  where it goes (medians from the input event): request sent at {parts['sent']:.1f} ms, answered at "
+                  f"{parts['answered']:.1f} ms, image in the page at {parts['swapped']:.1f} ms, decoded at "
+                  f"{statistics.median(times):.1f} ms")
         session = httpx.Client(timeout=30)
         for _ in range(5):  # warm-up
             http_generate(session, server.url, controls("Dress", 1))
