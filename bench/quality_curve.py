@@ -1,4 +1,4 @@
-"""Quality against images seen: evaluate every snapshot of a run (train.py --snapshot-every-images N).
+"""Quality against images seen: evaluate every snapshot of a run (train.py --snapshot-every-images N) and its export.
 
     python bench/quality_curve.py runs/shipped [--per-class 300] [--every 2]
 
@@ -25,6 +25,8 @@ def main():
     chosen = snapshots[args.every - 1::args.every]
     if snapshots and snapshots[-1] not in chosen:
         chosen.append(snapshots[-1])
+    if (Path(args.run_dir) / "export" / "model.safetensors").is_file():
+        chosen.append(Path(args.run_dir) / "export")  # the end of the run
     rows = []
     print("| images seen | training min | class consistency | FID (floor) | precision | recall |")
     print("|---|---|---|---|---|---|")
