@@ -55,7 +55,7 @@ def main():
     tiny_speed = ["--steps", "2", "--repeats", "1", "--batch-size", "16"] if args.tiny else ["--steps", "30", "--repeats", "3"]
     compile_modes = "off" if args.tiny else "both"  # compiling on a CPU takes minutes; the rehearsal skips it
     run("speed", [py, "bench/train_speed.py", "--device", args.device, "--compile", compile_modes,
-                  "--previous-default", *tiny_speed], out, 300)
+                  "--tried-default", *tiny_speed], out, 300)
     run("speed-batch32", [py, "bench/train_speed.py", "--device", args.device, "--compile", compile_modes, "--arch", "fast",
                           "--batch-size", "32", "--no-reference-copy",
                           *(tiny_speed[:4] if args.tiny else ["--steps", "100", "--repeats", "3"])], out, 120)

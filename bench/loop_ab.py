@@ -3,7 +3,7 @@
     python bench/loop_ab.py OLD_CHECKOUT [NEW_CHECKOUT] [--steps 20] [--repeats 3] [--batch-size 32]
 
 Each measurement runs in a fresh process that imports `cgan` from one checkout and times the training
-loop's per-step work (Trainer.train_step and update_ema) for the network of the previous default preset
+loop's per-step work (Trainer.train_step and update_ema) for the network of the default preset
 (plain BatchNorm, one D conv per resolution); the checkouts alternate, and medians are printed.
 """
 import argparse
