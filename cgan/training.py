@@ -121,8 +121,7 @@ def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
             if info.is_main:
                 print(f"--resume: {out} has no checkpoint yet (stopped before step {config.checkpoint_every}); "
                       f"starting it again from step 0 with its saved flags", flush=True)
-                for name in ("log.jsonl",):
-                    (out / name).unlink(missing_ok=True)
+                (out / "log.jsonl").unlink(missing_ok=True)
             info.barrier()
             return False
         return True
