@@ -24,6 +24,7 @@ from pathlib import Path
 import gradio as gr
 
 from cgan.classifier import load_classifier
+from cgan import values
 from cgan.devices import describe, pick_device
 from cgan.explorer import (MAX_FRAMES, MAX_GRID_SIDE, MAX_SEED, MIN_FRAMES, SLIDER_RANGE, STRIP_VALUES, Explorer,
                            gif_bytes, labelled_rows)
@@ -76,15 +77,50 @@ URL_JS = """
 
 
 def user_error(fn):
-    """Turn ValueError from the explorer into gr.Error, so the user sees what is allowed."""
+    """Turn ValueError from the explorer into gr.Error, so the user sees what is allowed.
+
+    One log line per rejected request, no traceback."""
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except (ValueError, TypeError) as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            raise rejected(fn.__name__, str(e)) from None
     wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     wrapper.__signature__ = inspect.signature(fn)  # gradio names API parameters from it
     return wrapper
+
+
+def rejected(name: str, message: str) -> gr.Error:
+    """The error a bad request gets, logged as one line."""
+    print(f"rejected {name}: {message}", file=sys.stderr, flush=True)
+    return gr.Error(message, print_exception=False)
+
+
+class StrictBlocks(gr.Blocks):
+    """Blocks whose public API endpoints take their documented parameters and nothing else.
+
+    Gradio ignores extra values and fails on missing ones with a message about JavaScript; here extra
+    values are an error that names the parameters, and missing trailing ones take their documented
+    defaults (over raw REST as through gradio_client)."""
+
+    def validate_inputs(self, block_fn, inputs: list) -> None:
+        if block_fn.api_visibility == "public" and block_fn.fn is not None:
+            params = list(inspect.signature(block_fn.fn).parameters.values())
+            names = ", ".join(p.name for p in params)
+            if len(inputs) > len(params):
+                raise rejected(block_fn.api_name, f"/{block_fn.api_name} takes at most {len(params)} values "
+                                                  f"({names}), got {len(inputs)}")
+            missing = params[len(inputs):]
+            required = [p.name for p in missing if p.default is inspect.Parameter.empty]
+            if required:
+                raise rejected(block_fn.api_name, f"/{block_fn.api_name} needs {', '.join(required)} "
+                                                  f"(parameters: {names}); got {len(inputs)} values")
+            inputs.extend(p.default for p in missing)
+            for param, value in zip(params, inputs):
+                if isinstance(value, dict):  # no parameter takes an object; Gradio would treat it as a file
+                    raise rejected(block_fn.api_name, f"{param.name} takes a plain value, not a JSON object: "
+                                                      f"{values.shown(value)}")
+        super().validate_inputs(block_fn, inputs)
 
 
 class LazyIndex:
@@ -167,12 +203,17 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                      mix_weight: float = 0.0, direction_0: float = 0.0, direction_1: float = 0.0,
                      direction_2: float = 0.0, direction_3: float = 0.0, direction_4: float = 0.0,
                      direction_5: float = 0.0, direction_6: float = 0.0, direction_7: float = 0.0):
+        check_mix_class(mix_class)
         return generate(class_name, seed, side, truncation, mix_class, mix_weight, direction_0, direction_1,
                         direction_2, direction_3, direction_4, direction_5, direction_6, direction_7)
 
     @gpu
-    def class_grid(seed: int, truncation: float = 1.0, *sliders: float):
+    def class_grid(seed: int, truncation: float = 1.0, direction_0: float = 0.0, direction_1: float = 0.0,
+                   direction_2: float = 0.0, direction_3: float = 0.0, direction_4: float = 0.0,
+                   direction_5: float = 0.0, direction_6: float = 0.0, direction_7: float = 0.0):
         """Every class in a row (labelled), the same latents in each column."""
+        sliders = (direction_0, direction_1, direction_2, direction_3, direction_4, direction_5, direction_6,
+                   direction_7)
         pixels = explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders)
         return labelled_rows(pixels, names, columns=GRID_COLUMNS, scale=2)
 
@@ -206,6 +247,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         """The generated image's 3 nearest training images (evaluation-network features), with distances."""
         sliders = (direction_0, direction_1, direction_2, direction_3, direction_4, direction_5, direction_6,
                    direction_7)
+        check_mix_class(mix_class)
         pixels = explorer.generate(class_name, seed, truncation=truncation, sliders=sliders,
                                    mix_class=mix_class or class_name, mix_weight=mix_weight)
         index = nearest.get() if nearest is not None else None
@@ -222,6 +264,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
     def interpolate(start_class: str, start_seed: int, end_class: str, end_seed: int, steps: int = 16,
                     mode: str = "spherical", ping_pong: bool = False):
         """Frames between two (class, seed) endpoints: the GIF file first, then the strip."""
+        values.flag(ping_pong, "ping_pong")
         gif, strip, _ = interpolate_all(start_class, start_seed, end_class, end_seed, steps, mode, ping_pong)
         return gif, strip
 
@@ -246,6 +289,10 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         strip = explorer.enlarge(frames, columns=min(int(steps), 16))
         return str(path), strip, animation
 
+    def check_mix_class(mix_class) -> None:
+        if not isinstance(mix_class, str):  # "" is no second class; a name is checked by the explorer
+            raise ValueError(f'mix_class must be a class name or "" (none), got {values.shown(mix_class)}')
+
     def random_seed():
         import secrets
 
@@ -266,7 +313,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         return values
 
     # Bounded disk: results older than 15 minutes leave Gradio's cache (checked every 5 minutes).
-    with gr.Blocks(title="cgan explorer", delete_cache=(300, 900)) as demo:
+    with StrictBlocks(title="cgan explorer", delete_cache=(300, 900)) as demo:
         gr.Markdown(f"# cgan explorer\nA class-conditional GAN trained on "
                     f"{explorer.generator.metadata.get('training', {}).get('dataset', 'its dataset')}. "
                     f"Pick a class, move the sliders: the image follows.")
@@ -327,7 +374,9 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         controls = [class_name, seed, side, truncation, mix_class, mix_weight, *sliders]
         # The stable API endpoints with named parameters, registered first so they own their names.
         api_generate = gr.Button(visible=False)
-        api_generate.click(user_error(generate_api), controls, [image, fidelity], api_name="generate")
+        # The API's own checks (cgan.values) see the request's values as sent: preprocess=False.
+        api_generate.click(user_error(generate_api), controls, [image, fidelity], api_name="generate",
+                           preprocess=False)
         url_inputs = [class_name, seed, truncation, *sliders]
         for control in controls:
             # Off the queue: one plain HTTP request per update instead of the queue's join + event stream.
@@ -335,12 +384,14 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                                    show_progress="hidden", api_visibility="private", queue=False)
             event.then(None, url_inputs, None, js=URL_JS, api_visibility="private")
         interpolation_inputs = [start_class, start_seed, end_class, end_seed, steps, mode, ping_pong]
-        run.click(user_error(interpolate), interpolation_inputs, [gif, strip], api_name="interpolate")
-        grid_button.click(user_error(class_grid), [seed, truncation, *sliders], grid, api_name="class_grid")
+        run.click(user_error(interpolate), interpolation_inputs, [gif, strip], api_name="interpolate",
+                  preprocess=False)
+        grid_button.click(user_error(class_grid), [seed, truncation, *sliders], grid, api_name="class_grid",
+                          preprocess=False)
         details_inputs = [class_name, seed, truncation, mix_class, mix_weight, *sliders]
         api_nearest = gr.Button(visible=False)
         api_nearest.click(user_error(nearest_images), details_inputs, [nearest_gallery, nearest_text],
-                          api_name="nearest")
+                          api_name="nearest", preprocess=False)
 
         def refresh_details(trigger):
             """Strips, nearest images and class grid: after a change settles (a slider's release, not every step)."""

@@ -6,7 +6,6 @@ weights that first touch z (SeFa: Shen & Zhou, 2021): the top eigenvectors of W^
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -15,6 +14,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
+from . import values
 from .classifier import Classifier, features_and_probs
 from .sampling import grid_image, latents_for_seeds, lerp, slerp, synthesize, to_uint8
 
@@ -26,12 +26,6 @@ STRIP_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)  # slider positions shown 
 # Measured properties of an image, as (name at the low end, name at the high end) of a direction.
 EFFECT_WORDS = {"brightness": ("darker", "brighter"), "width": ("narrower", "wider"), "height": ("shorter", "taller")}
 EFFECT_THRESHOLD = 0.05  # mean change from -2 to +2 (as a share of the full range or image side) worth a word
-
-
-def shown(value, limit: int = 60) -> str:
-    """repr() of user input for an error message, shortened: a 1 MB class name is not echoed back whole."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def first_layer_matrix(generator: nn.Module) -> torch.Tensor:
@@ -86,31 +80,21 @@ class Explorer:
 
     # ------------------------------------------------------------ validation
     def class_index(self, name: str) -> int:
-        if name not in self.class_names:
-            raise ValueError(f"unknown class {shown(name)}; choose one of: {', '.join(self.class_names)}")
-        return self.class_names.index(name)
+        return self.class_names.index(values.choice(name, "class", self.class_names))
 
     @staticmethod
     def check_seed(seed) -> int:
-        if (not isinstance(seed, (int, float)) or isinstance(seed, bool) or not math.isfinite(seed)
-                or not float(seed).is_integer() or not 0 <= seed <= MAX_SEED):
-            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}, got {shown(seed)}")
-        return int(seed)
+        return values.number(seed, "seed", 0, MAX_SEED, whole=True)
 
-    def check_sliders(self, values: Sequence[float]) -> torch.Tensor:
-        values = [0.0 if v is None else float(v) for v in values]
-        if len(values) > len(self.directions):
-            raise ValueError(f"{len(values)} slider values for {len(self.directions)} directions")
-        for v in values:
-            if not math.isfinite(v) or abs(v) > SLIDER_RANGE:
-                raise ValueError(f"slider values must be numbers from -{SLIDER_RANGE:g} to {SLIDER_RANGE:g}, got {shown(v)}")
-        return torch.tensor(values + [0.0] * (len(self.directions) - len(values)))
+    def check_sliders(self, sliders: Sequence[float]) -> torch.Tensor:
+        if len(sliders) > len(self.directions):
+            raise ValueError(f"{len(sliders)} slider values for {len(self.directions)} directions")
+        checked = [values.number(v, "each slider value", -SLIDER_RANGE, SLIDER_RANGE) for v in sliders]
+        return torch.tensor(checked + [0.0] * (len(self.directions) - len(checked)))
 
     @staticmethod
     def check_truncation(psi: float) -> float:
-        if psi is None or not math.isfinite(float(psi)) or not 0.0 <= float(psi) <= 2.0:
-            raise ValueError(f"truncation must be from 0 to 2, got {shown(psi)}")
-        return float(psi)
+        return values.number(psi, "truncation", 0.0, 2.0)
 
     # ------------------------------------------------------------ latents and conditions
     def latents(self, seeds: Sequence[int], *, truncation: float = 1.0, sliders: Sequence[float] = ()) -> torch.Tensor:
@@ -121,11 +105,10 @@ class Explorer:
 
     def condition(self, class_name: str, *, mix_class: Optional[str] = None, mix_weight: float = 0.0) -> torch.Tensor:
         """(num_classes,) condition: one-hot, or the weighted mix of two one-hot vectors."""
-        if mix_weight is None or not math.isfinite(float(mix_weight)) or not 0.0 <= float(mix_weight) <= 1.0:
-            raise ValueError(f"mix weight must be from 0 to 1, got {shown(mix_weight)}")
+        mix_weight = values.number(mix_weight, "mix weight", 0.0, 1.0)
         vector = torch.zeros(len(self.class_names))
-        vector[self.class_index(class_name)] += 1.0 - float(mix_weight)
-        vector[self.class_index(mix_class or class_name)] += float(mix_weight)
+        vector[self.class_index(class_name)] += 1.0 - mix_weight
+        vector[self.class_index(mix_class or class_name)] += mix_weight
         return vector
 
     # ------------------------------------------------------------ images
@@ -142,9 +125,7 @@ class Explorer:
                  sliders: Sequence[float] = (), mix_class: Optional[str] = None, mix_weight: float = 0.0) -> np.ndarray:
         """side x side images of one (possibly mixed) class; cell i uses seed + i."""
         seed = self.check_seed(seed)
-        if side is None or not float(side).is_integer() or not 1 <= side <= MAX_GRID_SIDE:
-            raise ValueError(f"grid side must be a whole number from 1 to {MAX_GRID_SIDE}, got {shown(side)}")
-        side = int(side)
+        side = values.number(side, "grid side", 1, MAX_GRID_SIDE, whole=True)
         seeds = [(seed + i) % (MAX_SEED + 1) for i in range(side * side)]
         z = self.latents(seeds, truncation=truncation, sliders=sliders)
         return self.render(z, self.condition(class_name, mix_class=mix_class, mix_weight=mix_weight))
@@ -161,10 +142,8 @@ class Explorer:
     def interpolate(self, start_class: str, start_seed: int, end_class: str, end_seed: int, *, steps: int = 16,
                     mode: str = "spherical", truncation: float = 1.0) -> np.ndarray:
         """steps frames from one (class, seed) to another; latents and the condition move together."""
-        if steps is None or not float(steps).is_integer() or not MIN_FRAMES <= steps <= MAX_FRAMES:
-            raise ValueError(f"steps must be a whole number from {MIN_FRAMES} to {MAX_FRAMES}, got {shown(steps)}")
-        if mode not in ("linear", "spherical"):
-            raise ValueError(f"mode must be 'linear' or 'spherical', got {shown(mode)}")
+        steps = values.number(steps, "steps", MIN_FRAMES, MAX_FRAMES, whole=True)
+        values.choice(mode, "interpolation mode", ("spherical", "linear"))
         z = self.latents([self.check_seed(start_seed), self.check_seed(end_seed)], truncation=truncation)
         t = torch.linspace(0, 1, int(steps))
         path = (slerp if mode == "spherical" else lerp)(z[0], z[1], t)

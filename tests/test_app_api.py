@@ -46,7 +46,7 @@ def test_interpolate_returns_a_gif_with_the_requested_frames(client):
     (dict(class_name="Hat", seed=1), r"Hat is not in the list of choices|unknown class"),
     (dict(class_name="Dress", seed=-1), r"seed must be|less than minimum value 0"),
     (dict(class_name="Dress", seed=2**32), r"seed must be|greater than maximum value 4294967295"),
-    (dict(class_name="Dress", seed=1, direction_3=7.0), r"slider values|greater than maximum value 3"),
+    (dict(class_name="Dress", seed=1, direction_3=7.0), r"slider value|greater than maximum value 3"),
     (dict(class_name="Dress", seed=1, side=9), r"grid side|greater than maximum value 8"),
     # NaN cannot even be sent as JSON by the client; the server-side check is in test_explorer.py
 ])
