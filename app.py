@@ -7,18 +7,15 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import base64
 import hashlib
 import html
 import io
 import inspect
+import math
 import os
-import shutil
 import sys
-import tempfile
 import threading
-import time
 from pathlib import Path
 
 import gradio as gr
@@ -31,6 +28,7 @@ from cgan.explorer import (MAX_FRAMES, MAX_GRID_SIDE, MAX_SEED, MIN_FRAMES, SLID
 from cgan.sampling import grid_image
 from cgan.export import WeightsError, load_generator
 from cgan.nearest import describe_distance, index_for_evaluator
+from cgan.result_files import Pruner, private_folder
 
 ROOT = Path(__file__).resolve().parent
 SLIDERS = 8
@@ -63,7 +61,8 @@ CSS = """
 #animation img { width: 224px; max-width: 100%; image-rendering: pixelated; }
 """
 GRID_COLUMNS = 6
-GIF_KEEP_SECONDS = 900  # interpolation GIFs unused for this long are deleted from the app's temp folder
+CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
+SESSIONS = 256  # per-visitor state Gradio keeps in memory (each REST call is a session); the oldest go first
 # Mirror the shareable controls into the page URL (query parameters), without reloading the page.
 URL_JS = """
 (cls, seed, psi, ...sliders) => {
@@ -152,28 +151,12 @@ def png_data_uri(image) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def make_gif_dir() -> Path:
-    """One temp folder per process for interpolation GIFs, removed at exit."""
-    folder = Path(tempfile.mkdtemp(prefix="cgan-gifs-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
-
-
-def prune(folder: Path, max_age_s: float) -> None:
-    """Delete result files older than max_age_s (the UI has shown and Gradio has copied them by then)."""
-    cutoff = time.time() - max_age_s
-    for path in folder.glob("*/*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                shutil.rmtree(path.parent, ignore_errors=True)
-        except FileNotFoundError:
-            pass
-
-
-def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None) -> gr.Blocks:
-    """The Blocks UI; every event calls a plain Explorer method."""
+def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None,
+              cache_minutes: float = CACHE_MINUTES) -> gr.Blocks:
+    """The Blocks UI; every event calls a plain Explorer method. Result files live `cache_minutes`."""
+    cache_seconds = max(1, round(cache_minutes * 60))
     names = explorer.class_names
-    gif_dir = make_gif_dir()
+    gif_dir = private_folder("cgan-gifs-")
     direction_labels = [f"Direction {i + 1}: {text}" for i, text in enumerate(explorer.descriptions)]
 
     @gpu
@@ -271,7 +254,6 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
     def interpolate_all(start_class, start_seed, end_class, end_seed, steps=16, mode="spherical", ping_pong=False):
         """The GIF file (download), the frame strip, and the animation playing in the page."""
         frames = explorer.interpolate(start_class, start_seed, end_class, end_seed, steps=steps, mode=mode)
-        prune(gif_dir, GIF_KEEP_SECONDS)
         data = gif_bytes(frames, ping_pong=ping_pong)
         # Named by content: identical requests share one file instead of adding a copy each.
         folder = gif_dir / hashlib.sha256(data).hexdigest()[:20]
@@ -312,8 +294,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         values += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)]
         return values
 
-    # Bounded disk: results older than 15 minutes leave Gradio's cache (checked every 5 minutes).
-    with StrictBlocks(title="cgan explorer", delete_cache=(300, 900)) as demo:
+    with StrictBlocks(title="cgan explorer") as demo:
         gr.Markdown(f"# cgan explorer\nA class-conditional GAN trained on "
                     f"{explorer.generator.metadata.get('training', {}).get('dataset', 'its dataset')}. "
                     f"Pick a class, move the sliders: the image follows.")
@@ -415,6 +396,12 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         refresh_details(loaded.then)
         loaded.then(user_error(interpolate_all), interpolation_inputs, [gif, strip, animation],
                     api_visibility="private")
+    # Bounded disk: result files older than cache_minutes are deleted (checked 3 times as often).
+    def forget(removed):
+        for tracked in demo.temp_file_sets:
+            tracked.difference_update(str(path) for path in removed)
+
+    Pruner([gif_dir, Path(demo.GRADIO_CACHE)], cache_seconds, on_removed=forget).start()
     return demo
 
 
@@ -457,22 +444,30 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)),
                         help="port (env GRADIO_SERVER_PORT)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
+    parser.add_argument("--cache-minutes", type=float, default=float(os.environ.get("CGAN_CACHE_MINUTES", CACHE_MINUTES)),
+                        help="delete result files (images, GIFs) this many minutes after they were made "
+                             "(env CGAN_CACHE_MINUTES)")
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error(f"--port must be from 1 to 65535, got {args.port}")
+    if not (math.isfinite(args.cache_minutes) and args.cache_minutes > 0):
+        parser.error(f"--cache-minutes must be a positive number, got {args.cache_minutes}")
     if port_in_use(args.host, args.port):
         parser.error(f"port {args.port} on {args.host} is already in use; choose another with --port")
+    if not os.environ.get("GRADIO_TEMP_DIR"):  # Gradio's result cache: this process's own, removed at exit
+        os.environ["GRADIO_TEMP_DIR"] = str(private_folder("cgan-gradio-"))
     try:
         device = pick_device(args.device)
         explorer = load_explorer(args.weights, device)
     except (WeightsError, ValueError) as e:
         print(f"error: cannot load the generator: {e}", file=sys.stderr)
         return 2
-    demo = build_app(explorer, describe(device), nearest=start_nearest_index(args.weights, explorer.class_names))
+    demo = build_app(explorer, describe(device), nearest=start_nearest_index(args.weights, explorer.class_names),
+                     cache_minutes=args.cache_minutes)
     # Uploads are refused beyond what the app takes (it has no file inputs).
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, share=args.share,
                                                    theme=THEME, css=CSS, footer_links=["api"], max_file_size="1mb",
-                                                   show_error=True)
+                                                   show_error=True, state_session_capacity=SESSIONS)
     return 0
 
 

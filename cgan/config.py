@@ -127,6 +127,7 @@ class TrainConfig:
     log_every: int = field(default=50, metadata={"help": "steps between log.jsonl lines"})
     checkpoint_every: int = field(default=500, metadata={"help": "steps between checkpoints (one is also written at the end)"})
     snapshot_every_images: Optional[int] = field(default=None, metadata={"help": "also export the EMA generator to OUT_DIR/snapshots every this many images (for quality-vs-time curves)"})
+    no_onnx: bool = field(default=False, metadata={"help": "skip model.onnx, the copy of the final generator that the app's instant mode runs in the browser (exporting it needs the onnx and onnxscript packages)"})
     push_to_hub: Optional[str] = field(default=None, metadata={"help": "USER/REPO to publish the export to at the end"})
     hub_private: bool = field(default=False, metadata={"help": "create the Hub repo as private"})
     hub_revision: Optional[str] = field(default=None, metadata={"help": "Hub branch to push to (created if missing)"})

@@ -15,13 +15,14 @@ from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, LocalEnt
                                     RepositoryNotFoundError, RevisionNotFoundError)
 
 from .export import CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME, WeightsError
+from .onnx_export import ONNX_NAME
 from .model_card import write_card
 
 if TYPE_CHECKING:
     from .config import TrainConfig
     from .training import Trainer
 
-EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, SAMPLES_NAME, "README.md", "metrics.json",
+EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, ONNX_NAME, SAMPLES_NAME, "README.md", "metrics.json",
                 "evaluator.safetensors", "evaluator.json"]
 
 

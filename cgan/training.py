@@ -22,6 +22,7 @@ from .data import Dataset, load_dataset, to_float
 from .devices import describe
 from .distributed import Distributed
 from .export import save_export
+from .onnx_export import ONNX_NAME, export_onnx
 from .models import build_discriminator, build_generator, one_hot
 from .sampling import save_class_grid
 
@@ -479,5 +480,14 @@ class Trainer:
         self.checkpoint()
         if info.is_main:
             self.export(self.export_dir)
+            if not config.no_onnx:
+                self.export_browser_model()
         info.barrier()
         return self.export_dir
+
+    def export_browser_model(self) -> None:
+        """model.onnx beside the export (the app's instant mode); a missing exporter is a note, not a failure."""
+        try:
+            export_onnx(self.generator_ema, self.export_dir / ONNX_NAME)
+        except ImportError as e:
+            print(f"note: {ONNX_NAME} not written ({e}); the app exports it when it starts, if it can", flush=True)

@@ -17,7 +17,7 @@ os.environ["CGAN_NO_DOWNLOAD"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 TINY = ["--g-dim", "8", "--d-dim", "8", "--z-dim", "16", "--batch-size", "16", "--bn-recalibration-batches", "2",
-        "--log-every", "1"]
+        "--log-every", "1", "--no-onnx"]
 
 
 def pytest_configure(config):
@@ -44,7 +44,7 @@ def tiny_config(out_dir, **overrides):
     from cgan.config import TrainConfig
 
     fields = dict(g_dim=8, d_dim=8, z_dim=16, batch_size=16, bn_recalibration_batches=2, log_every=1,
-                  checkpoint_every=1000, out_dir=str(out_dir))
+                  checkpoint_every=1000, out_dir=str(out_dir), no_onnx=True)
     fields.update(overrides)
     config = TrainConfig(**fields)
     config.validate()
@@ -63,7 +63,7 @@ def make_trainer(out_dir, dataset, **overrides):
 def tiny_export(tmp_path_factory, small_fashion):
     """A generator trained for a few steps and exported: config.json + model.safetensors + samples.png."""
     out = tmp_path_factory.mktemp("tiny-run")
-    trainer = make_trainer(out / "run", small_fashion, max_steps=6)
+    trainer = make_trainer(out / "run", small_fashion, max_steps=6, no_onnx=False)  # with model.onnx
     return trainer.fit()
 
 

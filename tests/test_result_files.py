@@ -1,0 +1,34 @@
+"""Result files are deleted once old, fresh ones stay, and pruning reports what it removed."""
+import os
+import time
+
+from cgan.result_files import Pruner, prune
+
+
+def make(path, age_s):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+    then = time.time() - age_s
+    os.utime(path, (then, then))
+    os.utime(path.parent, (then, then))
+
+
+def test_prune_removes_old_files_and_the_folders_they_leave_empty(tmp_path):
+    make(tmp_path / "a" / "old.png", 120)
+    make(tmp_path / "b" / "fresh.png", 1)
+    make(tmp_path / "c" / "old.gif", 120)
+    make(tmp_path / "c" / "fresh.gif", 1)
+    removed = prune(tmp_path, 60)
+    assert sorted(p.name for p in removed) == ["old.gif", "old.png"]
+    assert not (tmp_path / "a").exists()  # emptied and old
+    assert (tmp_path / "b" / "fresh.png").is_file() and (tmp_path / "c" / "fresh.gif").is_file()
+    assert tmp_path.is_dir()  # the root stays
+
+
+def test_pruner_reports_removed_files_and_survives_a_missing_folder(tmp_path):
+    make(tmp_path / "cache" / "x" / "old.webp", 300)
+    seen = []
+    pruner = Pruner([tmp_path / "cache", tmp_path / "never-made"], 60, on_removed=seen.extend)
+    assert pruner.period == 20
+    assert [p.name for p in pruner.run_once()] == ["old.webp"] and [p.name for p in seen] == ["old.webp"]
+    assert pruner.run_once() == []
