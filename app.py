@@ -28,7 +28,10 @@ from cgan.explorer import (MAX_FRAMES, MAX_GRID_SIDE, MAX_SEED, MIN_FRAMES, SLID
 from cgan.sampling import grid_image
 from cgan.export import WeightsError, load_generator
 from cgan.nearest import describe_distance, index_for_evaluator
+from cgan.onnx_export import ensure_onnx
 from cgan.result_files import Pruner, private_folder
+from cgan.sampling import latents_for_seeds
+from cgan.web import instant
 
 ROOT = Path(__file__).resolve().parent
 SLIDERS = 8
@@ -59,6 +62,12 @@ CSS = """
 .grid-download { display: block; text-align: center; margin-top: 0.5em; }
 @media (max-width: 500px) { .class-grid img { height: auto; } .class-grid th { font-size: 0.8em; } }
 #animation img { width: 224px; max-width: 100%; image-rendering: pixelated; }
+.instant-layout { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
+.instant-controls { flex: 1 1 280px; display: flex; flex-direction: column; gap: 0.35em; min-width: 0; }
+.instant-control { display: flex; flex-direction: column; font-size: 0.9em; }
+.instant-control input, .instant-control select { width: 100%; box-sizing: border-box; }
+.instant-control output { float: right; font-variant-numeric: tabular-nums; opacity: 0.8; }
+#instant-canvas { flex: 0 1 400px; width: 400px; max-width: 100%; aspect-ratio: 1; image-rendering: pixelated; }
 """
 GRID_COLUMNS = 6
 CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
@@ -152,9 +161,15 @@ def png_data_uri(image) -> str:
 
 
 def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None,
-              cache_minutes: float = CACHE_MINUTES) -> gr.Blocks:
-    """The Blocks UI; every event calls a plain Explorer method. Result files live `cache_minutes`."""
+              cache_minutes: float = CACHE_MINUTES, onnx_model: tuple[Path | None, str] = (None, "no model.onnx")
+              ) -> gr.Blocks:
+    """The Blocks UI; every event calls a plain Explorer method. Result files live `cache_minutes`.
+
+    onnx_model: (model.onnx, "") for the instant tab, or (None, why it is unavailable)."""
     cache_seconds = max(1, round(cache_minutes * 60))
+    model_path, instant_unavailable = onnx_model
+    if model_path is not None:
+        gr.set_static_paths([instant.VENDOR, model_path])
     names = explorer.class_names
     gif_dir = private_folder("cgan-gifs-")
     direction_labels = [f"Direction {i + 1}: {text}" for i, text in enumerate(explorer.descriptions)]
@@ -275,6 +290,24 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         if not isinstance(mix_class, str):  # "" is no second class; a name is checked by the explorer
             raise ValueError(f'mix_class must be a class name or "" (none), got {values.shown(mix_class)}')
 
+    def latent(seed):
+        """The instant tab's one server call per new seed: that seed's z (as the server draws it)."""
+        try:
+            return latents_for_seeds([explorer.check_seed(seed)], explorer.generator.config.z_dim)[0].tolist()
+        except ValueError as e:
+            raise rejected("latent", str(e)) from None
+
+    def pixels(class_name, seed, truncation, mix_class, mix_weight, sliders):
+        """The instant tab's "run on the server" switch: the image's uint8 values as (C, H, W), flattened."""
+        try:
+            if not isinstance(sliders, list):
+                raise ValueError(f"sliders must be a list of numbers, got {values.shown(sliders)}")
+            image = explorer.generate(class_name, seed, truncation=truncation, sliders=sliders,
+                                      mix_class=mix_class, mix_weight=mix_weight)[0]
+        except (ValueError, TypeError) as e:
+            raise rejected("pixels", str(e)) from None
+        return (image[None] if image.ndim == 2 else image.transpose(2, 0, 1)).reshape(-1).tolist()
+
     def random_seed():
         import secrets
 
@@ -329,6 +362,13 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                                                      columns=3, height=200, elem_id="nearest", elem_classes="pixelated",
                                                      object_fit="contain")
                         nearest_text = gr.Markdown(elem_id="nearest-text")
+        with gr.Tab("Instant (in your browser)", elem_id="instant-tab"):
+            gr.Markdown("The generator runs in this page (WebAssembly): every control redraws at once, with no "
+                        "request to the server except one per new seed. The Generate tab runs it on the server.")
+            gr.HTML(instant.markup(explorer, model_path, instant_unavailable), elem_id="instant",
+                    head=f'<script src="{instant.file_url(instant.RUNTIME_SCRIPT)}"></script>' if model_path else None,
+                    js_on_load=instant.SCRIPT.read_text() if model_path else None,
+                    server_functions=[latent, pixels] if model_path else None)
         with gr.Tab("Class grid"):
             grid_button = gr.Button("Show every class with these latents", elem_id="grid-button", visible=False)
             gr.Markdown("One row per class, the same latents in each column: the seed, ψ and sliders of the "
@@ -462,8 +502,11 @@ def main(argv=None) -> int:
     except (WeightsError, ValueError) as e:
         print(f"error: cannot load the generator: {e}", file=sys.stderr)
         return 2
+    onnx_model = ensure_onnx(explorer.generator, explorer.generator.source_folder)
+    if onnx_model[0] is None:
+        print(f"note: the instant tab is off: {onnx_model[1]}", file=sys.stderr)
     demo = build_app(explorer, describe(device), nearest=start_nearest_index(args.weights, explorer.class_names),
-                     cache_minutes=args.cache_minutes)
+                     cache_minutes=args.cache_minutes, onnx_model=onnx_model)
     # Uploads are refused beyond what the app takes (it has no file inputs).
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, share=args.share,
                                                    theme=THEME, css=CSS, footer_links=["api"], max_file_size="1mb",

@@ -85,6 +85,7 @@ def load_export(folder: str | os.PathLike, *, device: str | torch.device = "cpu"
     except RuntimeError as e:
         raise WeightsError(f"{source}: {WEIGHTS_NAME} does not match {CONFIG_NAME}: {e}") from None
     generator.metadata = metadata
+    generator.source_folder = folder  # where its other files (model.onnx, the evaluator) may be
     return generator.to(device).eval()
 
 

@@ -1,0 +1,140 @@
+// cgan instant mode: the generator runs in this page (onnxruntime-web, WebAssembly) and redraws a canvas on
+// every input event of the class, seed, ψ, mixing and direction controls. Only a seed the page has not seen
+// asks the server, once, for that seed's latent vector; everything else happens here.
+//
+// Runs as the js_on_load of the app's instant gr.HTML: `element` is the component, `server` holds the
+// Python functions it may call (latent, pixels). The configuration (model URL, runtime folder, latent
+// directions, class names) is JSON in the data-config attribute of #instant-app. Frame times (input event
+// to canvas updated, ms) are kept in window.cganInstant for the browser tests and bench/instant_frames.py.
+(async () => {
+  const root = element.querySelector("#instant-app");
+  if (!root || root.dataset.started) return;
+  root.dataset.started = "1";
+  const config = JSON.parse(root.dataset.config);
+  const status = root.querySelector(".instant-status");
+  const canvas = root.querySelector("canvas");
+  const context = canvas.getContext("2d");
+  const state = (window.cganInstant = { ready: false, frames: [], firstFrameAt: null, error: null, runs: 0, onServer: false });
+  const say = (text) => { status.textContent = text; };
+  const control = (role) => root.querySelector(`[data-role="${role}"]`);
+
+  if (typeof WebAssembly !== "object" || typeof ort === "undefined") {
+    state.error = "no WebAssembly";
+    say("This browser cannot run the generator itself (no WebAssembly): use the Generate tab, which runs it on the server.");
+    return;
+  }
+  const absolute = (path) => new URL(path, document.baseURI).href;
+  ort.env.wasm.wasmPaths = absolute(config.wasm_base);  // the app serves the runtime itself: no CDN
+  ort.env.wasm.numThreads = 1;  // threads need a cross-origin-isolated page
+  let session;
+  try {
+    session = await ort.InferenceSession.create(absolute(config.model_url), { executionProviders: ["wasm"] });
+  } catch (error) {
+    state.error = String(error);
+    say(`The generator could not be loaded in this page (${error}); the Generate tab runs it on the server.`);
+    return;
+  }
+
+  const zDim = config.z_dim, classes = config.class_names, directions = config.directions;
+  const latents = new Map();  // seed -> Float32Array: the server's z for that seed, asked once
+  async function latentFor(seed) {
+    if (!latents.has(seed)) latents.set(seed, Float32Array.from(await server.latent(seed)));
+    return latents.get(seed);
+  }
+
+  function read() {
+    const sliders = [...root.querySelectorAll('[data-role="direction"]')].map((input) => Number(input.value));
+    root.querySelectorAll("label").forEach((label) => {  // each range's value beside its name
+      const out = label.querySelector("output"), input = label.querySelector('input[type="range"]');
+      if (out && input) out.textContent = input.value;
+    });
+    return {
+      classIndex: classes.indexOf(control("class").value),
+      mixIndex: classes.indexOf(control("mix-class").value),
+      mixWeight: Number(control("mix-weight").value),
+      seed: Number(control("seed").value),
+      psi: Number(control("psi").value),
+      sliders,
+      onServer: control("on-server").checked,
+    };
+  }
+
+  function latent(base, c) {
+    const z = new Float32Array(zDim);
+    for (let j = 0; j < zDim; j++) {
+      let offset = 0;
+      for (let i = 0; i < directions.length; i++) offset += c.sliders[i] * directions[i][j];
+      z[j] = base[j] * c.psi + offset;
+    }
+    return z;
+  }
+
+  function condition(c) {
+    const vector = new Float32Array(classes.length);
+    vector[c.classIndex] += 1 - c.mixWeight;
+    vector[c.mixIndex] += c.mixWeight;
+    return vector;
+  }
+
+  function draw(values, toByte) {  // values: (C, H, W) planes, as the model writes them
+    const size = config.size, channels = config.channels, image = context.createImageData(size, size);
+    for (let p = 0; p < size * size; p++) {
+      for (let k = 0; k < 3; k++) image.data[4 * p + k] = toByte(values[(channels === 3 ? k : 0) * size * size + p]);
+      image.data[4 * p + 3] = 255;
+    }
+    context.putImageData(image, 0, 0);
+  }
+  const fromModel = (v) => Math.round((Math.min(1, Math.max(-1, v)) + 1) * 127.5);  // as cgan.sampling.to_uint8
+
+  async function frame(c) {
+    if (c.classIndex < 0 || c.mixIndex < 0) throw new Error("unknown class");
+    if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > config.max_seed) {
+      throw new Error(`seed must be a whole number from 0 to ${config.max_seed}`);
+    }
+    if (c.onServer) {  // the switch: the same picture, computed by the server
+      const pixels = await server.pixels(classes[c.classIndex], c.seed, c.psi, classes[c.mixIndex], c.mixWeight, c.sliders);
+      draw(pixels, (v) => v);
+      return;
+    }
+    const z = latent(await latentFor(c.seed), c);
+    const feeds = {
+      z: new ort.Tensor("float32", z, [1, zDim]),
+      condition: new ort.Tensor("float32", condition(c), [1, classes.length]),
+    };
+    const output = await session.run(feeds);
+    state.runs += 1;
+    draw(output.images.data, fromModel);
+  }
+
+  // One frame at a time; input that arrives meanwhile is drawn next, timed from its first event.
+  let busy = false, waitingSince = null;
+  async function render(since) {
+    if (busy) { if (waitingSince === null) waitingSince = since; return; }
+    busy = true;
+    try {
+      const c = read();
+      state.onServer = c.onServer;
+      await frame(c);
+      const now = performance.now();
+      if (since !== null) state.frames.push(now - since);
+      if (state.firstFrameAt === null) {
+        state.firstFrameAt = now;
+        state.ready = true;
+      }
+      say(c.onServer ? "Running on the server (each change is a request)." :
+        "Running in this page: moving a control sends nothing to the server.");
+      state.error = null;
+    } catch (error) {
+      state.error = String(error.message || error);
+      say(`Not drawn: ${state.error}`);
+    }
+    busy = false;
+    if (waitingSince !== null) {
+      const next = waitingSince;
+      waitingSince = null;
+      render(next);
+    }
+  }
+  root.addEventListener("input", (event) => render(event.timeStamp));
+  render(null);
+})();
