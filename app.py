@@ -297,13 +297,17 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         except ValueError as e:
             raise rejected("latent", str(e)) from None
 
-    def pixels(class_name, seed, truncation, mix_class, mix_weight, sliders):
-        """The instant tab's "run on the server" switch: the image's uint8 values as (C, H, W), flattened."""
+    def pixels(request: dict):
+        """The instant tab's "run on the server" switch: the image's uint8 values as (C, H, W), flattened.
+
+        request: class_name, seed, truncation, mix_class, mix_weight, sliders (a server function takes one value)."""
         try:
-            if not isinstance(sliders, list):
-                raise ValueError(f"sliders must be a list of numbers, got {values.shown(sliders)}")
-            image = explorer.generate(class_name, seed, truncation=truncation, sliders=sliders,
-                                      mix_class=mix_class, mix_weight=mix_weight)[0]
+            keys = ("class_name", "seed", "truncation", "mix_class", "mix_weight", "sliders")
+            if not isinstance(request, dict) or set(request) != set(keys) or not isinstance(request["sliders"], list):
+                raise ValueError(f"pixels takes {{{', '.join(keys)}}} with sliders a list, got {values.shown(request)}")
+            image = explorer.generate(request["class_name"], request["seed"], truncation=request["truncation"],
+                                      sliders=request["sliders"], mix_class=request["mix_class"],
+                                      mix_weight=request["mix_weight"])[0]
         except (ValueError, TypeError) as e:
             raise rejected("pixels", str(e)) from None
         return (image[None] if image.ndim == 2 else image.transpose(2, 0, 1)).reshape(-1).tolist()

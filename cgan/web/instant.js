@@ -14,7 +14,7 @@
   const status = root.querySelector(".instant-status");
   const canvas = root.querySelector("canvas");
   const context = canvas.getContext("2d");
-  const state = (window.cganInstant = { ready: false, frames: [], firstFrameAt: null, error: null, runs: 0, onServer: false });
+  const state = (window.cganInstant = { ready: false, frames: [], firstFrameAt: null, error: null, runs: 0, drawn: 0, onServer: false });
   const say = (text) => { status.textContent = text; };
   const control = (role) => root.querySelector(`[data-role="${role}"]`);
 
@@ -92,7 +92,10 @@
       throw new Error(`seed must be a whole number from 0 to ${config.max_seed}`);
     }
     if (c.onServer) {  // the switch: the same picture, computed by the server
-      const pixels = await server.pixels(classes[c.classIndex], c.seed, c.psi, classes[c.mixIndex], c.mixWeight, c.sliders);
+      const pixels = await server.pixels({  // a server function takes one argument
+        class_name: classes[c.classIndex], seed: c.seed, truncation: c.psi, mix_class: classes[c.mixIndex],
+        mix_weight: c.mixWeight, sliders: c.sliders,
+      });
       draw(pixels, (v) => v);
       return;
     }
@@ -111,11 +114,13 @@
   async function render(since) {
     if (busy) { if (waitingSince === null) waitingSince = since; return; }
     busy = true;
+    root.dataset.busy = "1";  // drawing, or input waiting to be drawn (the tests wait for this to clear)
     try {
       const c = read();
       state.onServer = c.onServer;
       await frame(c);
       const now = performance.now();
+      state.drawn += 1;
       if (since !== null) state.frames.push(now - since);
       if (state.firstFrameAt === null) {
         state.firstFrameAt = now;
@@ -133,6 +138,8 @@
       const next = waitingSince;
       waitingSince = null;
       render(next);
+    } else {
+      delete root.dataset.busy;
     }
   }
   root.addEventListener("input", (event) => render(event.timeStamp));
