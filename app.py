@@ -169,7 +169,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
     cache_seconds = max(1, round(cache_minutes * 60))
     model_path, instant_unavailable = onnx_model
     if model_path is not None:
-        gr.set_static_paths([instant.VENDOR, model_path])
+        gr.set_static_paths([instant.VENDOR, instant.PRELOAD, model_path])
     names = explorer.class_names
     gif_dir = private_folder("cgan-gifs-")
     direction_labels = [f"Direction {i + 1}: {text}" for i, text in enumerate(explorer.descriptions)]
@@ -366,11 +366,12 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                                                      columns=3, height=200, elem_id="nearest", elem_classes="pixelated",
                                                      object_fit="contain")
                         nearest_text = gr.Markdown(elem_id="nearest-text")
-        with gr.Tab("Instant (in your browser)", elem_id="instant-tab"):
+        # render_children: the page loads the generator while the visitor is still on the first tab
+        with gr.Tab("Instant (in your browser)", elem_id="instant-tab", render_children=True):
             gr.Markdown("The generator runs in this page (WebAssembly): every control redraws at once, with no "
                         "request to the server except one per new seed. The Generate tab runs it on the server.")
+            # The runtime and the model start loading with the page (launch's head: instant.head).
             gr.HTML(instant.markup(explorer, model_path, instant_unavailable), elem_id="instant",
-                    head=f'<script src="{instant.file_url(instant.RUNTIME_SCRIPT)}"></script>' if model_path else None,
                     js_on_load=instant.SCRIPT.read_text() if model_path else None,
                     server_functions=[latent, pixels] if model_path else None)
         with gr.Tab("Class grid"):
@@ -513,6 +514,7 @@ def main(argv=None) -> int:
                      cache_minutes=args.cache_minutes, onnx_model=onnx_model)
     # Uploads are refused beyond what the app takes (it has no file inputs).
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, share=args.share,
+                                                   head=instant.head(onnx_model[0]) if onnx_model[0] else None,
                                                    theme=THEME, css=CSS, footer_links=["api"], max_file_size="1mb",
                                                    show_error=True, state_session_capacity=SESSIONS)
     return 0

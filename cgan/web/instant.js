@@ -3,8 +3,9 @@
 // asks the server, once, for that seed's latent vector; everything else happens here.
 //
 // Runs as the js_on_load of the app's instant gr.HTML: `element` is the component, `server` holds the
-// Python functions it may call (latent, pixels). The configuration (model URL, runtime folder, latent
-// directions, class names) is JSON in the data-config attribute of #instant-app. Frame times (input event
+// Python functions it may call (latent, pixels). preload.js has started loading the runtime and the model
+// (window.cganInstantSession). The configuration (latent directions, class names, image size, the first
+// seed's latent) is JSON in the data-config attribute of #instant-app. Frame times (input event
 // to canvas updated, ms) are kept in window.cganInstant for the browser tests and bench/instant_frames.py.
 (async () => {
   const root = element.querySelector("#instant-app");
@@ -14,21 +15,21 @@
   const status = root.querySelector(".instant-status");
   const canvas = root.querySelector("canvas");
   const context = canvas.getContext("2d");
-  const state = (window.cganInstant = { ready: false, frames: [], firstFrameAt: null, error: null, runs: 0, drawn: 0, onServer: false });
+  const state = (window.cganInstant = {
+    ready: false, frames: [], startedAt: performance.now(), sessionAt: null, firstFrameAt: null, error: null,
+    runs: 0, drawn: 0, onServer: false });
   const say = (text) => { status.textContent = text; };
   const control = (role) => root.querySelector(`[data-role="${role}"]`);
 
-  if (typeof WebAssembly !== "object" || typeof ort === "undefined") {
+  if (typeof WebAssembly !== "object" || typeof ort === "undefined" || !window.cganInstantSession) {
     state.error = "no WebAssembly";
     say("This browser cannot run the generator itself (no WebAssembly): use the Generate tab, which runs it on the server.");
     return;
   }
-  const absolute = (path) => new URL(path, document.baseURI).href;
-  ort.env.wasm.wasmPaths = absolute(config.wasm_base);  // the app serves the runtime itself: no CDN
-  ort.env.wasm.numThreads = 1;  // threads need a cross-origin-isolated page
   let session;
   try {
-    session = await ort.InferenceSession.create(absolute(config.model_url), { executionProviders: ["wasm"] });
+    session = await window.cganInstantSession;  // started by preload.js as the page loaded
+    state.sessionAt = performance.now();
   } catch (error) {
     state.error = String(error);
     say(`The generator could not be loaded in this page (${error}); the Generate tab runs it on the server.`);
@@ -36,7 +37,8 @@
   }
 
   const zDim = config.z_dim, classes = config.class_names, directions = config.directions;
-  const latents = new Map();  // seed -> Float32Array: the server's z for that seed, asked once
+  // seed -> Float32Array: the server's z for that seed, asked once (the first seed's comes with the page)
+  const latents = new Map(Object.entries(config.latents).map(([seed, z]) => [Number(seed), Float32Array.from(z)]));
   async function latentFor(seed) {
     if (!latents.has(seed)) latents.set(seed, Float32Array.from(await server.latent(seed)));
     return latents.get(seed);

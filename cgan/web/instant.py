@@ -9,9 +9,11 @@ import json
 from pathlib import Path
 
 from ..explorer import MAX_SEED, SLIDER_RANGE, Explorer
+from ..sampling import latents_for_seeds
 from .fetch_runtime import VENDOR
 
 SCRIPT = Path(__file__).resolve().parent / "instant.js"
+PRELOAD = Path(__file__).resolve().parent / "preload.js"
 RUNTIME_SCRIPT = VENDOR / "ort.wasm.min.js"
 
 
@@ -20,12 +22,20 @@ def file_url(path: Path) -> str:
     return f"gradio_api/file={Path(path).resolve()}"
 
 
-def config(explorer: Explorer, model_path: Path) -> dict:
-    """What instant.js needs: the model and runtime URLs, latent directions, classes, image size."""
+def head(model_path: Path) -> str:
+    """For the page's <head>: the runtime, then preload.js, which starts loading it and the model at once."""
+    return (f'<script src="{file_url(RUNTIME_SCRIPT)}"></script>\n'
+            f'<script src="{file_url(PRELOAD)}" data-model="{html.escape(file_url(model_path))}" '
+            f'data-wasm="{html.escape(file_url(VENDOR))}/"></script>')
+
+
+def config(explorer: Explorer, first_seed: int = 0) -> dict:
+    """What instant.js needs: latent directions, classes, image size, and the first seed's latent."""
     generator = explorer.generator
-    return {"model_url": file_url(model_path), "wasm_base": file_url(VENDOR) + "/",
-            "z_dim": generator.config.z_dim, "class_names": explorer.class_names,
-            "directions": [[round(float(v), 8) for v in row] for row in explorer.directions.tolist()],
+    first = latents_for_seeds([first_seed], generator.config.z_dim)[0]
+    return {"z_dim": generator.config.z_dim, "class_names": explorer.class_names,
+            "directions": [[float(v) for v in row] for row in explorer.directions.tolist()],
+            "latents": {str(first_seed): [float(v) for v in first.tolist()]},
             "size": generator.config.native_size, "channels": generator.config.channels, "max_seed": MAX_SEED}
 
 
@@ -44,7 +54,7 @@ def markup(explorer: Explorer, model_path: Path | None, unavailable: str = "") -
         _range("direction", f"Direction {i + 1}: {text}", -SLIDER_RANGE, SLIDER_RANGE, 0.1, 0.0,
                f'data-index="{i}" aria-label="direction {i + 1}"')
         for i, text in enumerate(explorer.descriptions))
-    data = html.escape(json.dumps(config(explorer, model_path)), quote=True)
+    data = html.escape(json.dumps(config(explorer)), quote=True)
     return f"""<div id="instant-app" data-config="{data}">
 <p class="instant-status">Loading the generator into this page…</p>
 <div class="instant-layout">
