@@ -4,7 +4,6 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import ARTIFACTS
-from test_browser import browser, page  # noqa: F401  (the shared Chromium fixtures)
 
 pytestmark = pytest.mark.slow
 TAB = "Instant (in your browser)"
@@ -47,7 +46,7 @@ def canvas_pixels(page) -> list[int]:
     }""")
 
 
-def test_instant_mode_loads_from_the_app_alone_and_draws(page, app_url):  # noqa: F811
+def test_instant_mode_loads_from_the_app_alone_and_draws(page, app_url):
     requests = open_instant(page, app_url)
     hosts = {urlparse(url).hostname for url in requests if not url.startswith(("data:", "blob:"))}
     assert hosts <= {"127.0.0.1"}, hosts  # runtime, wasm and model come from the app itself
@@ -63,7 +62,7 @@ def test_instant_mode_loads_from_the_app_alone_and_draws(page, app_url):  # noqa
     {"class": "Bag", "seed": 11, "psi": 0.7, "direction_0": 2.5, "direction_3": -1.5},
     {"class": "Dress", "seed": 3, "mix-class": "Coat", "mix-weight": 0.4, "direction_7": 3},
 ])
-def test_the_page_draws_the_servers_pixels(page, app_url, controls):  # noqa: F811
+def test_the_page_draws_the_servers_pixels(page, app_url, controls):
     open_instant(page, app_url)
     if controls:
         set_controls(page, **controls)
@@ -75,7 +74,7 @@ def test_the_page_draws_the_servers_pixels(page, app_url, controls):  # noqa: F8
     assert worst <= 2, f"{controls}: the page's image differs from the server's by {worst}/255"
 
 
-def test_moving_controls_sends_nothing_to_the_server(page, app_url):  # noqa: F811
+def test_moving_controls_sends_nothing_to_the_server(page, app_url):
     requests = open_instant(page, app_url)
     before = len(requests)
     slider = page.locator('#instant-app [data-role="direction"]').first
