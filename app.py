@@ -66,6 +66,8 @@ CSS = """
 .instant-controls { flex: 1 1 280px; display: flex; flex-direction: column; gap: 0.35em; min-width: 0; }
 .instant-control { display: flex; flex-direction: column; font-size: 0.9em; }
 .instant-control input, .instant-control select { width: 100%; box-sizing: border-box; }
+.instant-control select, .instant-control input[type=number] { background: var(--input-background-fill);
+  color: var(--body-text-color); border: 1px solid var(--border-color-primary); border-radius: 4px; padding: 0.3em; }
 .instant-control output { float: right; font-variant-numeric: tabular-nums; opacity: 0.8; }
 #instant-canvas { flex: 0 1 400px; width: 400px; max-width: 100%; aspect-ratio: 1; image-rendering: pixelated; }
 """
@@ -329,73 +331,77 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
             return value if low <= value <= high else default
         values = [cls, number("seed", 0, 0, MAX_SEED, int), number("psi", 1.0, 0.0, 2.0)]
         values += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)]
-        return values
+        shared = any(key in params for key in URL_KEYS)
+        return values + [gr.Tabs(selected="generate") if shared else gr.Tabs()]
 
     with StrictBlocks(title="cgan explorer") as demo:
         gr.Markdown(f"# cgan explorer\nA class-conditional GAN trained on "
                     f"{explorer.generator.metadata.get('training', {}).get('dataset', 'its dataset')}. "
                     f"Pick a class, move the sliders: the image follows.")
         gr.Markdown(f"Running on **{device_text}**", elem_id="device-note")
-        with gr.Tab("Generate"):
-            with gr.Row():
-                with gr.Column(scale=1):
-                    class_name = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Class", elem_id="class")
-                    with gr.Row():
-                        seed = gr.Number(0, label="Seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="seed")
-                        randomize = gr.Button("Random seed", elem_id="random-seed", scale=0)
-                    side = gr.Slider(1, MAX_GRID_SIDE, value=1, step=1, label="Grid side (1 = single image)", elem_id="side")
-                    truncation = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Truncation ψ", elem_id="psi")
-                    with gr.Accordion("Class mixing", open=False):
-                        mix_class = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Second class", elem_id="mix-class")
-                        mix_weight = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Mix weight (0 = first class only)",
-                                               elem_id="mix-weight")
-                    sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1,
-                                         label=direction_labels[i] if i < len(direction_labels) else f"Direction {i + 1}",
-                                         elem_id=f"slider-{i}") for i in range(SLIDERS)]
-                    reset = gr.Button("Reset sliders", elem_id="reset")
-                with gr.Column(scale=1):
-                    view = gr.HTML(elem_id="image", label="Generated")
-                    image = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # /generate's output
-                    fidelity = gr.Label(num_top_classes=3, label="Evaluation network says (label fidelity)",
-                                        elem_id="fidelity")
-                    gr.Markdown("**What each slider does:** the image above with one slider at −3 … +3, "
-                                "a row per direction")
-                    strip_image = gr.HTML(elem_id="strips")
-                    with gr.Accordion("Is this a copy? Nearest training images", open=True, elem_id="nearest-panel"):
-                        nearest_gallery = gr.Gallery(label="3 nearest training images (training-set index · feature distance)",
-                                                     columns=3, height=200, elem_id="nearest", elem_classes="pixelated",
-                                                     object_fit="contain")
-                        nearest_text = gr.Markdown(elem_id="nearest-text")
-        # render_children: the page loads the generator while the visitor is still on the first tab
-        with gr.Tab("Instant (in your browser)", elem_id="instant-tab", render_children=True):
-            gr.Markdown("The generator runs in this page (WebAssembly): every control redraws at once, with no "
-                        "request to the server except one per new seed. The Generate tab runs it on the server.")
-            # The runtime and the model start loading with the page (launch's head: instant.head).
-            gr.HTML(instant.markup(explorer, model_path, instant_unavailable), elem_id="instant",
-                    js_on_load=instant.SCRIPT.read_text() if model_path else None,
-                    server_functions=[latent, pixels] if model_path else None)
-        with gr.Tab("Class grid"):
-            grid_button = gr.Button("Show every class with these latents", elem_id="grid-button", visible=False)
-            gr.Markdown("One row per class, the same latents in each column: the seed, ψ and sliders of the "
-                        "Generate tab.")
-            grid_table = gr.HTML(elem_id="grid-table")
-            grid = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # the /class_grid API's output
-        with gr.Tab("Interpolate"):
-            with gr.Row():
-                start_class = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Start class", elem_id="start-class")
-                start_seed = gr.Number(0, label="Start seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="start-seed")
-                end_class = gr.Dropdown(names, allow_custom_value=True, value=names[-1], label="End class", elem_id="end-class")
-                end_seed = gr.Number(1, label="End seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="end-seed")
-            with gr.Row():
-                steps = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=16, step=1, label="Frames", elem_id="steps")
-                mode = gr.Radio(["spherical", "linear"], value="spherical", label="Interpolation", elem_id="mode")
-                ping_pong = gr.Checkbox(False, label="Ping-pong", elem_id="ping-pong")
-            run = gr.Button("Interpolate", variant="primary", elem_id="interpolate")
-            with gr.Row():
-                animation = gr.HTML(label="Animation", elem_id="animation")
-                gif = gr.File(label="Animated GIF (download)", elem_id="gif")
-            strip = gr.Image(label="Frames", type="pil", format="png", image_mode=None, buttons=["download"],
-                             elem_classes="pixelated", elem_id="strip")
+        # The instant tab comes first where the browser can run the generator; a shared link (URL with
+        # controls) opens the Generate tab, whose controls it sets.
+        with gr.Tabs(selected="instant" if model_path else "generate") as tabs:
+            with gr.Tab("Instant", id="instant", elem_id="instant-tab"):
+                gr.Markdown("The generator runs **in your browser** (WebAssembly): every control redraws at once, with "
+                            "no request to the server except one per new seed. The Generate tab runs it on the server, "
+                            "with the label readout, the direction strips and the memorisation check.")
+                # The runtime and the model start loading with the page (launch's head: instant.head).
+                gr.HTML(instant.markup(explorer, model_path, instant_unavailable), elem_id="instant",
+                        js_on_load=instant.SCRIPT.read_text() if model_path else None,
+                        server_functions=[latent, pixels] if model_path else None)
+            with gr.Tab("Generate", id="generate"):
+                with gr.Row():
+                    with gr.Column(scale=1):
+                        class_name = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Class", elem_id="class")
+                        with gr.Row():
+                            seed = gr.Number(0, label="Seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="seed")
+                            randomize = gr.Button("Random seed", elem_id="random-seed", scale=0)
+                        side = gr.Slider(1, MAX_GRID_SIDE, value=1, step=1, label="Grid side (1 = single image)", elem_id="side")
+                        truncation = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Truncation ψ", elem_id="psi")
+                        with gr.Accordion("Class mixing", open=False):
+                            mix_class = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Second class", elem_id="mix-class")
+                            mix_weight = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Mix weight (0 = first class only)",
+                                                   elem_id="mix-weight")
+                        sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1,
+                                             label=direction_labels[i] if i < len(direction_labels) else f"Direction {i + 1}",
+                                             elem_id=f"slider-{i}") for i in range(SLIDERS)]
+                        reset = gr.Button("Reset sliders", elem_id="reset")
+                    with gr.Column(scale=1):
+                        view = gr.HTML(elem_id="image", label="Generated")
+                        image = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # /generate's output
+                        fidelity = gr.Label(num_top_classes=3, label="Evaluation network says (label fidelity)",
+                                            elem_id="fidelity")
+                        gr.Markdown("**What each slider does:** the image above with one slider at −3 … +3, "
+                                    "a row per direction")
+                        strip_image = gr.HTML(elem_id="strips")
+                        with gr.Accordion("Is this a copy? Nearest training images", open=True, elem_id="nearest-panel"):
+                            nearest_gallery = gr.Gallery(label="3 nearest training images (training-set index · feature distance)",
+                                                         columns=3, height=200, elem_id="nearest", elem_classes="pixelated",
+                                                         object_fit="contain")
+                            nearest_text = gr.Markdown(elem_id="nearest-text")
+            with gr.Tab("Class grid"):
+                grid_button = gr.Button("Show every class with these latents", elem_id="grid-button", visible=False)
+                gr.Markdown("One row per class, the same latents in each column: the seed, ψ and sliders of the "
+                            "Generate tab.")
+                grid_table = gr.HTML(elem_id="grid-table")
+                grid = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # the /class_grid API's output
+            with gr.Tab("Interpolate"):
+                with gr.Row():
+                    start_class = gr.Dropdown(names, allow_custom_value=True, value=names[0], label="Start class", elem_id="start-class")
+                    start_seed = gr.Number(0, label="Start seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="start-seed")
+                    end_class = gr.Dropdown(names, allow_custom_value=True, value=names[-1], label="End class", elem_id="end-class")
+                    end_seed = gr.Number(1, label="End seed", precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id="end-seed")
+                with gr.Row():
+                    steps = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=16, step=1, label="Frames", elem_id="steps")
+                    mode = gr.Radio(["spherical", "linear"], value="spherical", label="Interpolation", elem_id="mode")
+                    ping_pong = gr.Checkbox(False, label="Ping-pong", elem_id="ping-pong")
+                run = gr.Button("Interpolate", variant="primary", elem_id="interpolate")
+                with gr.Row():
+                    animation = gr.HTML(label="Animation", elem_id="animation")
+                    gif = gr.File(label="Animated GIF (download)", elem_id="gif")
+                strip = gr.Image(label="Frames", type="pil", format="png", image_mode=None, buttons=["download"],
+                                 elem_classes="pixelated", elem_id="strip")
 
         controls = [class_name, seed, side, truncation, mix_class, mix_weight, *sliders]
         # The stable API endpoints with named parameters, registered first so they own their names.
@@ -436,7 +442,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         randomize.click(random_seed, None, seed, api_visibility="private")
         reset_event = reset.click(lambda: [0.0] * SLIDERS, None, sliders, api_visibility="private")
         refresh_details(reset_event.then)
-        loaded = demo.load(restore, None, [class_name, seed, truncation, *sliders], api_visibility="private")
+        loaded = demo.load(restore, None, [class_name, seed, truncation, *sliders, tabs], api_visibility="private")
         loaded.then(user_error(generate_view), controls, [view, fidelity], api_visibility="private")
         refresh_details(loaded.then)
         loaded.then(user_error(interpolate_all), interpolation_inputs, [gif, strip, animation],

@@ -48,6 +48,21 @@ def images_per_second(step, batch_size, steps, device, warmup=3):
 TRIED_DEFAULT = dict(g_norm="conditional", d_depth=2, lr_decay="linear")
 
 
+def parse_variant(text: str) -> tuple[str, dict]:
+    """"g48:g_dim=48,d_depth=2" -> ("g48", {"g_dim": 48, "d_depth": 2}) (numbers as int or float, else str)."""
+    label, _, fields = text.partition(":")
+    overrides = {}
+    for item in filter(None, fields.split(",")):
+        key, _, value = item.partition("=")
+        for cast in (int, float, str):
+            try:
+                overrides[key.strip()] = cast(value)
+                break
+            except ValueError:
+                continue
+    return label, overrides
+
+
 def cgan_step(arch, batch_size, dataset, out_dir, device, compile_mode, **overrides):
     """One training step of the preset as train.py runs it (D and G updates, EMA), and its batch size."""
     config = TrainConfig(arch=arch, batch_size=batch_size, out_dir=out_dir, overwrite=True, device=device.type,
@@ -83,6 +98,8 @@ def main():
     parser.add_argument("--no-reference-copy", action="store_true", help="skip the straight reference copy")
     parser.add_argument("--tried-default", action="store_true",
                         help="also measure the default preset with the design the ablations tried (conditional BN, deeper D)")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME:FIELD=VALUE,...",
+                        help="also measure the default preset with TrainConfig fields changed, e.g. g48:g_dim=48")
     args = parser.parse_args()
     device = pick_device(args.device)
     torch.manual_seed(0)
@@ -114,6 +131,11 @@ def main():
             name = "cgan --arch fast (tried design)"
             steps[name], batches[name], _ = cgan_step("fast", batch_for("fast"), dataset, f"{tmp}/tried", device,
                                                       modes[-1], **TRIED_DEFAULT)
+        for variant in args.variant:
+            label, overrides = parse_variant(variant)
+            name = f"cgan --arch fast ({label})"
+            steps[name], batches[name], _ = cgan_step("fast", batch_for("fast"), dataset, f"{tmp}/{label}", device,
+                                                      modes[-1], **overrides)
         rates = {name: [] for name in steps}
         for _ in range(args.repeats):  # interleaved, so drift on a noisy machine hits every model alike
             for name, step in steps.items():

@@ -58,6 +58,7 @@ def markup(explorer: Explorer, model_path: Path | None, unavailable: str = "") -
     return f"""<div id="instant-app" data-config="{data}">
 <p class="instant-status">Loading the generator into this page…</p>
 <div class="instant-layout">
+<canvas id="instant-canvas" width="{explorer.generator.config.native_size}" height="{explorer.generator.config.native_size}" aria-label="generated image"></canvas>
 <div class="instant-controls">
 <label class="instant-control">Class <select data-role="class">{options}</select></label>
 <label class="instant-control">Seed <input type="number" data-role="seed" min="0" max="{MAX_SEED}" step="1" value="0"></label>
@@ -67,6 +68,5 @@ def markup(explorer: Explorer, model_path: Path | None, unavailable: str = "") -
 {sliders}
 <label class="instant-switch"><input type="checkbox" data-role="on-server"> Run on the server instead</label>
 </div>
-<canvas id="instant-canvas" width="{explorer.generator.config.native_size}" height="{explorer.generator.config.native_size}" aria-label="generated image"></canvas>
 </div>
 </div>"""
