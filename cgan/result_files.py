@@ -36,8 +36,8 @@ def prune(folder: Path, max_age_s: float) -> list[Path]:
                 path.unlink()
                 removed.append(path)
                 emptied_folders.add(path.parent)
-        except (FileNotFoundError, OSError):
-            continue  # taken by a concurrent prune or request
+        except OSError:  # gone already (a concurrent prune), or not ours to delete
+            continue
     return removed
 
 
