@@ -31,7 +31,7 @@ from cgan.nearest import describe_distance, index_for_evaluator
 from cgan.onnx_export import ensure_onnx
 from cgan.result_files import Pruner, private_folder
 from cgan.sampling import latents_for_seeds
-from cgan.web import instant
+from cgan.web import generate_view, instant
 
 ROOT = Path(__file__).resolve().parent
 SLIDERS = 8
@@ -52,8 +52,15 @@ CSS = """
 .pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
 #device-note { opacity: 0.8; }
 #image { text-align: center; }
-#image img { width: 100%; max-width: 400px; image-rendering: pixelated; display: block; margin: 0 auto; }
+#image canvas { width: 100%; max-width: 400px; image-rendering: pixelated; display: block; margin: 0 auto; }
 .image-download { display: inline-block; margin-top: 0.4em; font-size: 0.9em; }
+#generate-view [hidden] { display: none !important; }
+#generate-view .view-status:empty { display: none; }
+.readout-title { margin: 0.8em 0 0.2em; font-size: 0.9em; opacity: 0.8; }
+.readout { list-style: none; padding: 0; margin: 0; font-size: 0.9em; }
+.readout li { display: grid; grid-template-columns: minmax(6em, 1fr) 2fr 4.5em; gap: 0.5em; align-items: center; }
+.readout meter { width: 100%; }
+.readout .share { text-align: right; font-variant-numeric: tabular-nums; }
 #strips img { display: block; margin: 0 auto; width: 440px; max-width: 100%; image-rendering: pixelated; }
 .class-grid { border-collapse: collapse; margin: 0 auto; width: auto !important; }
 .class-grid th, .class-grid td { border: none !important; padding: 1px 0.5em !important; background: none !important; }
@@ -184,20 +191,6 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                                    mix_class=mix_class or class_name, mix_weight=mix_weight)
         return explorer.enlarge(pixels, columns=int(side)), explorer.predict(pixels[0])
 
-    @gpu
-    def generate_view(class_name: str, seed: int, side: int = 1, truncation: float = 1.0,
-                      mix_class: str | None = None, mix_weight: float = 0.0, *sliders: float):
-        """The page's live path: the image at its own size, inline (the browser enlarges it), and the readout."""
-        pixels = explorer.generate(class_name, seed, side=side, truncation=truncation, sliders=sliders,
-                                   mix_class=mix_class or class_name, mix_weight=mix_weight)
-        side = int(side)
-        small = grid_image(pixels, columns=side, padding=0 if side == 1 else 1)
-        name = f"{class_name}-seed-{int(seed)}".replace("/", "-").replace(" ", "-")
-        view = (f'<img alt="generated {html.escape(class_name)}, seed {int(seed)}" src="{png_data_uri(small)}">'
-                f'<a class="image-download" download="{html.escape(name)}.png" '
-                f'href="{png_data_uri(explorer.enlarge(pixels, columns=side))}">Download PNG</a>')
-        return view, explorer.predict(pixels[0])
-
     # Named parameters for the API (/generate): gradio reads them from the signature.
     def generate_api(class_name: str, seed: int, side: int = 1, truncation: float = 1.0, mix_class: str = "",
                      mix_weight: float = 0.0, direction_0: float = 0.0, direction_1: float = 0.0,
@@ -299,20 +292,44 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         except ValueError as e:
             raise rejected("latent", str(e)) from None
 
+    def read_request(name: str, request, keys: tuple[str, ...]) -> dict:
+        """A server function's one argument: an object with exactly `keys`, its sliders a list."""
+        if not isinstance(request, dict) or set(request) != set(keys) or not isinstance(request["sliders"], list):
+            raise ValueError(f"{name} takes {{{', '.join(keys)}}} with sliders a list, got {values.shown(request)}")
+        return request
+
     def pixels(request: dict):
         """The instant tab's "run on the server" switch: the image's uint8 values as (C, H, W), flattened.
 
         request: class_name, seed, truncation, mix_class, mix_weight, sliders (a server function takes one value)."""
         try:
-            keys = ("class_name", "seed", "truncation", "mix_class", "mix_weight", "sliders")
-            if not isinstance(request, dict) or set(request) != set(keys) or not isinstance(request["sliders"], list):
-                raise ValueError(f"pixels takes {{{', '.join(keys)}}} with sliders a list, got {values.shown(request)}")
-            image = explorer.generate(request["class_name"], request["seed"], truncation=request["truncation"],
-                                      sliders=request["sliders"], mix_class=request["mix_class"],
-                                      mix_weight=request["mix_weight"])[0]
+            r = read_request("pixels", request, ("class_name", "seed", "truncation", "mix_class", "mix_weight", "sliders"))
+            image = explorer.generate(r["class_name"], r["seed"], truncation=r["truncation"], sliders=r["sliders"],
+                                      mix_class=r["mix_class"], mix_weight=r["mix_weight"])[0]
         except (ValueError, TypeError) as e:
             raise rejected("pixels", str(e)) from None
         return (image[None] if image.ndim == 2 else image.transpose(2, 0, 1)).reshape(-1).tolist()
+
+    @gpu
+    def view(request: dict):
+        """The Generate tab's live path (generate.js): the image or grid at its own size as base64 RGBA bytes
+        (the browser draws and enlarges it) and the evaluation network's top 3 classes; {"error": why} for bad values."""
+        try:
+            r = read_request("view", request, ("class_name", "seed", "side", "truncation", "mix_class", "mix_weight",
+                                               "sliders"))
+            check_mix_class(r["mix_class"])
+            pixels = explorer.generate(r["class_name"], r["seed"], side=r["side"], truncation=r["truncation"],
+                                       sliders=r["sliders"], mix_class=r["mix_class"] or r["class_name"],
+                                       mix_weight=r["mix_weight"])
+        except (ValueError, TypeError) as e:
+            return {"error": rejected("view", str(e)).message}
+        side, seed = round(math.sqrt(len(pixels))), int(r["seed"])
+        top = sorted(explorer.predict(pixels[0]).items(), key=lambda item: -item[1])[:3]
+        rgba = grid_image(pixels, columns=side, padding=0 if side == 1 else 1).convert("RGBA")
+        return {"rgba": base64.b64encode(rgba.tobytes()).decode(), "width": rgba.width, "height": rgba.height,
+                "alt": f"generated {r['class_name']}, seed {seed}" + (f", {side}x{side} grid" if side > 1 else ""),
+                "name": f"{r['class_name']}-seed-{seed}".replace("/", "-").replace(" ", "-"),
+                "top": [[name, round(p, 4)] for name, p in top]}
 
     def random_seed():
         import secrets
@@ -368,10 +385,11 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                                              elem_id=f"slider-{i}") for i in range(SLIDERS)]
                         reset = gr.Button("Reset sliders", elem_id="reset")
                     with gr.Column(scale=1):
-                        view = gr.HTML(elem_id="image", label="Generated")
+                        # The live image and readout (generate.js asks `view` on every change of a control).
+                        gr.HTML(generate_view.markup(explorer.scale), elem_id="image", label="Generated",
+                                js_on_load=generate_view.SCRIPT.read_text(), server_functions=[view])
                         image = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # /generate's output
-                        fidelity = gr.Label(num_top_classes=3, label="Evaluation network says (label fidelity)",
-                                            elem_id="fidelity")
+                        fidelity = gr.Label(num_top_classes=3, visible=False)  # /generate's output
                         gr.Markdown("**What each slider does:** the image above with one slider at −3 … +3, "
                                     "a row per direction")
                         strip_image = gr.HTML(elem_id="strips")
@@ -411,9 +429,8 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                            preprocess=False)
         url_inputs = [class_name, seed, truncation, *sliders]
         for control in controls:
-            # Off the queue: one plain HTTP request per update instead of the queue's join + event stream.
-            event = control.change(user_error(generate_view), controls, [view, fidelity], trigger_mode="always_last",
-                                   show_progress="hidden", api_visibility="private", queue=False)
+            # In the page: generate.js makes one server-function request (no queue, no result file).
+            event = control.change(None, controls, None, js=generate_view.TRIGGER_JS, api_visibility="private")
             event.then(None, url_inputs, None, js=URL_JS, api_visibility="private")
         interpolation_inputs = [start_class, start_seed, end_class, end_seed, steps, mode, ping_pong]
         run.click(user_error(interpolate), interpolation_inputs, [gif, strip], api_name="interpolate",
@@ -443,7 +460,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         reset_event = reset.click(lambda: [0.0] * SLIDERS, None, sliders, api_visibility="private")
         refresh_details(reset_event.then)
         loaded = demo.load(restore, None, [class_name, seed, truncation, *sliders, tabs], api_visibility="private")
-        loaded.then(user_error(generate_view), controls, [view, fidelity], api_visibility="private")
+        loaded.then(None, controls, None, js=generate_view.TRIGGER_JS, api_visibility="private")
         refresh_details(loaded.then)
         loaded.then(user_error(interpolate_all), interpolation_inputs, [gif, strip, animation],
                     api_visibility="private")

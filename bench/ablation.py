@@ -62,6 +62,8 @@ def main():
                         "change --batch-size get the same number of images)")
     parser.add_argument("--per-class", type=int, default=300, help="generated images per class for the evaluation")
     parser.add_argument("--parallel", type=int, default=2, help="variants trained at once, one thread each")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads per run (default: 1 when several "
+                        "run at once, else 2); 1 leaves a core to other work, e.g. a long training run")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "ablation"))
     args = parser.parse_args()
     out = Path(args.out)
@@ -72,7 +74,7 @@ def main():
         name, flags = variant
         batch = int(flags[flags.index("--batch-size") + 1]) if "--batch-size" in flags else args.batch_size
         started = time.perf_counter()
-        export = train(name, flags, out=out, steps=args.images // batch, threads=1 if args.parallel > 1 else 2)
+        export = train(name, flags, out=out, steps=args.images // batch, threads=args.threads or (1 if args.parallel > 1 else 2))
         result = evaluate(export, per_class=args.per_class)
         log = [json.loads(line) for line in (out / name / "log.jsonl").read_text().splitlines()]
         rate = sorted(r["images_per_s"] for r in log)[len(log) // 2]

@@ -4,6 +4,7 @@ Each row: endpoint, the request's values (positional, as the API lists them), an
 that must come back. After each rejection the server must still answer a good request, and the server log
 must hold one line per rejection and no traceback.
 """
+import base64
 import json
 
 import httpx
@@ -126,3 +127,43 @@ def test_rejections_log_one_line_each_and_no_traceback(app_url):
     assert "Traceback" not in log
     lines = [line for line in log.splitlines() if "seven-for-the-log" in line]
     assert len(lines) == 1 and lines[0].startswith("rejected generate_api: seed must be"), lines
+
+
+def view_call(url: str, data) -> dict:
+    """The Generate tab's live path: the `view` server function, over the same POST the page makes."""
+    config = httpx.get(f"{url}/config", timeout=30).json()
+    component = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "image")
+    answer = httpx.post(f"{url}/gradio_api/component_server/", timeout=30,
+                        json={"data": data, "fn_name": "view", "component_id": component, "session_hash": "tests"})
+    answer.raise_for_status()
+    return answer.json()
+
+
+GOOD_VIEW = {"class_name": "Dress", "seed": 3, "side": 2, "truncation": 1.0, "mix_class": "Bag", "mix_weight": 0.25,
+             "sliders": [0.5, 0, 0, 0, 0, 0, 0, -1]}
+
+
+def test_the_live_view_returns_pixels_and_the_top_classes(app_url):
+    answer = view_call(app_url, GOOD_VIEW)
+    assert (answer["width"], answer["height"]) == (2 * 28 + 3, 2 * 28 + 3)  # a 2x2 grid, 1-pixel border and gaps
+    assert len(base64.b64decode(answer["rgba"])) == answer["width"] * answer["height"] * 4
+    assert len(answer["top"]) == 3 and abs(sum(p for _, p in answer["top"]) - 1) <= 1 and answer["top"][0][1] >= answer["top"][1][1]
+    assert answer["name"] == "Dress-seed-3"
+
+
+@pytest.mark.parametrize("data, phrase", [
+    ({**GOOD_VIEW, "seed": "7"}, "seed"),
+    ({**GOOD_VIEW, "seed": None}, "seed"),
+    ({**GOOD_VIEW, "side": 9}, "grid side"),
+    ({**GOOD_VIEW, "truncation": 1e9}, "truncation"),
+    ({**GOOD_VIEW, "class_name": "Hat"}, "Hat"),
+    ({**GOOD_VIEW, "mix_class": 3}, "mix_class"),
+    ({**GOOD_VIEW, "sliders": [9.0]}, "slider"),
+    ({**GOOD_VIEW, "extra": 1}, "view takes"),
+    ([1, 2, 3], "view takes"),
+    ("Dress", "view takes"),
+])
+def test_the_live_view_names_what_is_wrong(app_url, data, phrase):
+    answer = view_call(app_url, data)
+    assert set(answer) == {"error"} and phrase in answer["error"], answer
+    assert "rgba" in view_call(app_url, GOOD_VIEW)  # still serving

@@ -9,15 +9,17 @@ from conftest import ARTIFACTS
 pytestmark = pytest.mark.slow
 
 
-def image_src(page, elem_id="image"):
-    return page.locator(f"#{elem_id} img").first.get_attribute("src")
+CANVAS_PNG = "() => document.querySelector('#image canvas').toDataURL()"
 
 
-def wait_for_new_image(page, old, elem_id="image"):
-    page.wait_for_function(
-        "([id, old]) => { const i = document.querySelector('#' + id + ' img'); return i && i.src && i.src !== old; }",
-        arg=[elem_id, old])
-    return image_src(page, elem_id)
+def shown_image(page) -> str:
+    """The Generate tab's live image (a canvas) as a PNG data: URI."""
+    return page.evaluate(CANVAS_PNG)
+
+
+def wait_for_new_image(page, old):
+    page.wait_for_function(f"(old) => ({CANVAS_PNG})() !== old", arg=old)
+    return shown_image(page)
 
 
 def set_number(page, elem_id, value):
@@ -30,12 +32,12 @@ def open_generate(page, url):
     """The Generate tab (the server path); the page opens on the instant tab."""
     page.goto(url)
     page.get_by_role("tab", name="Generate").click()
-    page.wait_for_selector("#image img")
+    page.wait_for_selector("#image canvas")
 
 
 def test_pick_a_class_and_move_a_slider(page, app_url):
     open_generate(page, app_url)
-    first = image_src(page)
+    first = shown_image(page)
     page.locator("#class input").click()
     page.get_by_role("option", name="Bag", exact=True).click()
     after_class = wait_for_new_image(page, first)
@@ -49,7 +51,7 @@ def test_pick_a_class_and_move_a_slider(page, app_url):
 
 def test_a_shared_url_restores_its_state(page, app_url):
     page.goto(app_url + "/?class=Sneaker&seed=5&psi=0.7&s0=1.5&s3=-2")
-    page.wait_for_selector("#image img")  # a link with controls opens the Generate tab by itself
+    page.wait_for_selector("#image canvas")  # a link with controls opens the Generate tab by itself
     page.wait_for_function("() => document.querySelector('#class input').value === 'Sneaker'")
     assert page.locator("#seed input").first.input_value() == "5"
     assert float(page.locator("#psi input[type=number]").first.input_value()) == 0.7
@@ -72,14 +74,49 @@ def test_interpolate_and_download_the_gif(page, app_url, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "browser-interpolate.png"), full_page=True)
 
 
-@pytest.mark.parametrize("tab, selector", [("Generate", "#image img"), ("Generate", "#strips img"),
-                                           ("Class grid", "#grid-table img"), ("Interpolate", "#animation img")])
+def test_the_live_image_comes_with_its_readout_in_one_request_per_update(page, app_url, tmp_path):
+    open_generate(page, app_url)
+    pixels = page.evaluate("""() => { const c = document.querySelector('#image canvas');
+        return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }""")
+    assert page.evaluate("document.querySelector('#image canvas').width") == 28
+    assert len(set(pixels[0::4])) > 5  # a picture, not a blank canvas
+    rows = page.locator("#image .readout li").all_inner_texts()
+    assert len(rows) == 3 and all("%" in row for row in rows)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    before = shown_image(page)
+    set_number(page, "slider-1", -1.5)
+    wait_for_new_image(page, before)
+    page.wait_for_timeout(300)
+    # The image and its readout: one plain POST, no queue and no result file to fetch afterwards.
+    assert [url for url in requests if "component_server" in url] == [f"{app_url}/gradio_api/component_server/"]
+    assert not [url for url in requests if "/file=" in url]
+    with page.expect_download() as download_info:
+        page.locator("#image a.image-download").click()
+    path = tmp_path / "image.png"
+    download_info.value.save_as(path)
+    from PIL import Image
+    assert Image.open(path).size == (28 * 8, 28 * 8)  # enlarged without smoothing, in the page
+
+
+def test_a_value_the_generator_cannot_take_is_named_in_the_view(page, app_url):
+    open_generate(page, app_url)
+    page.locator("#seed input").first.fill("")
+    page.wait_for_function("() => document.querySelector('#image .view-status').textContent.includes('seed')")
+    set_number(page, "seed", 3)  # and a good value brings the image back, without the message
+    page.wait_for_function("() => document.querySelector('#image .view-status').textContent === ''")
+
+
+@pytest.mark.parametrize("tab, selector", [("Generate", "#strips img"), ("Class grid", "#grid-table img"),
+                                           ("Interpolate", "#animation img")])
 def test_every_tab_shows_a_result_on_arrival_without_a_click(page, app_url, tab, selector):
     page.goto(app_url)
     page.get_by_role("tab", name=tab).click()
     page.wait_for_selector(selector)
     assert page.locator(selector).first.get_attribute("src").startswith(("data:image/", "http"))
     assert page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0")
+    if tab == "Generate":
+        assert page.evaluate("window.cganGenerate.shown") >= 1  # the live image too (a canvas: see above)
 
 
 def test_the_class_grid_labels_its_rows_and_fits_the_window(page, app_url):

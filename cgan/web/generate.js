@@ -1,0 +1,118 @@
+// cgan Generate tab, live path: every change of a control asks the server for the image with ONE plain
+// HTTP request (a Gradio server function, POST /gradio_api/component_server: no queue, no event stream,
+// no result file to fetch afterwards). The answer is the image's pixels at their own size (base64 RGBA),
+// drawn into a canvas that the browser enlarges (image-rendering: pixelated): nothing to decode, and the
+// evaluation network's top classes.
+//
+// Runs as the js_on_load of the Generate tab's gr.HTML (#image): `element` is the component and
+// `server.view` the Python function. The controls' values arrive through window.cganGenerate.show(values),
+// called by app.py's JS-only change events (GENERATE_TRIGGER_JS) with the values in the order
+// class, seed, side, ψ, second class, mix weight, directions... Values that came before this tab was first
+// opened wait in window.cganGenerate.latest. One request at a time: changes made while one is out are
+// coalesced, and the newest is sent when it returns. Update times (ms, change to image drawn) are kept
+// in window.cganGenerate.times, and #generate-view fires a "cgan-drawn" event after each (bench/app_latency.py).
+(() => {
+  const root = element.querySelector("#generate-view");
+  if (!root || root.dataset.started) return;
+  root.dataset.started = "1";
+  const canvas = root.querySelector("canvas");
+  const context = canvas.getContext("2d");
+  const link = root.querySelector("a.image-download");
+  const status = root.querySelector(".view-status");
+  const readout = root.querySelector(".readout");
+  const scale = Number(root.dataset.scale);
+  const state = (window.cganGenerate = window.cganGenerate || {});
+  state.times = state.times || [];
+  state.shown = state.shown || 0;
+  let busy = false, waiting = null;
+
+  // The request itself, made here as Gradio's own page code makes it (fetch to component_server): Gradio's
+  // `server.view` wrapper walks every answer looking for file references, which costs ~9 ms per update here.
+  const config = window.gradio_config;
+  const componentId = config?.components?.find((c) => c.props?.elem_id === "image")?.id;
+  const endpoint = componentId === undefined ? null
+    : `${config.root ?? ""}${config.api_prefix ?? "/gradio_api"}/component_server/`;
+  const session = `cgan-generate-${Math.random().toString(36).slice(2)}`;
+  async function ask(request) {
+    if (!endpoint) return server.view(request);
+    const response = await fetch(endpoint, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ data: request, component_id: componentId, fn_name: "view", session_hash: session }) });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    return response.json();
+  }
+
+  function showReadout(top) {
+    readout.replaceChildren(...top.map(([name, p]) => {
+      const row = document.createElement("li");
+      const label = document.createElement("span");
+      label.textContent = name;
+      const bar = document.createElement("meter");
+      bar.min = 0; bar.max = 1; bar.value = p;
+      const share = document.createElement("span");
+      share.className = "share";
+      share.textContent = `${(100 * p).toFixed(1)} %`;
+      row.append(label, bar, share);
+      return row;
+    }));
+  }
+
+  async function fetchAndShow(values) {
+    const [class_name, seed, side, truncation, mix_class, mix_weight, ...sliders] = values;
+    const started = performance.now();
+    let answer;
+    try {
+      answer = await ask({ class_name, seed, side, truncation, mix_class, mix_weight, sliders });
+    } catch (error) {
+      status.textContent = `The server did not answer: ${error}`;
+      return;
+    }
+    if (answer.error) {  // a value the generator does not take (e.g. an empty seed box): say which
+      status.textContent = answer.error;
+      return;
+    }
+    status.textContent = "";
+    const bytes = Uint8ClampedArray.from(atob(answer.rgba), (c) => c.charCodeAt(0));
+    if (canvas.width !== answer.width || canvas.height !== answer.height) {
+      canvas.width = answer.width;
+      canvas.height = answer.height;
+    }
+    context.putImageData(new ImageData(bytes, answer.width, answer.height), 0, 0);
+    canvas.setAttribute("aria-label", answer.alt);
+    canvas.hidden = false;
+    link.download = `${answer.name}.png`;
+    link.hidden = false;
+    showReadout(answer.top);
+    state.shown += 1;
+    state.times.push(performance.now() - started);
+    root.dispatchEvent(new CustomEvent("cgan-drawn"));
+  }
+
+  async function show(values) {
+    state.latest = values;
+    if (busy) { waiting = values; return; }
+    busy = true;
+    try {
+      for (let next = values; next; next = waiting) {
+        waiting = null;
+        await fetchAndShow(next);
+      }
+    } finally {
+      busy = false;
+    }
+  }
+
+  // The download is the image enlarged without smoothing, made when the link is clicked.
+  link.addEventListener("click", () => {
+    const large = document.createElement("canvas");
+    large.width = canvas.width * scale;
+    large.height = canvas.height * scale;
+    const drawing = large.getContext("2d");
+    drawing.imageSmoothingEnabled = false;
+    drawing.drawImage(canvas, 0, 0, large.width, large.height);
+    link.href = large.toDataURL("image/png");
+  });
+
+  state.show = show;
+  if (state.latest) show(state.latest);
+})();
