@@ -323,7 +323,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
                                        mix_weight=r["mix_weight"])
         except (ValueError, TypeError) as e:
             return {"error": rejected("view", str(e)).message}
-        side, seed = round(math.sqrt(len(pixels))), int(r["seed"])
+        side, seed = int(r["side"]), int(r["seed"])  # both checked by explorer.generate
         top = sorted(explorer.predict(pixels[0]).items(), key=lambda item: -item[1])[:3]
         rgba = grid_image(pixels, columns=side, padding=0 if side == 1 else 1).convert("RGBA")
         return {"rgba": base64.b64encode(rgba.tobytes()).decode(), "width": rgba.width, "height": rgba.height,
