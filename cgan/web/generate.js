@@ -26,8 +26,9 @@
   state.shown = state.shown || 0;
   let busy = false, waiting = null;
 
-  // The request itself, made here as Gradio's own page code makes it (fetch to component_server): Gradio's
-  // `server.view` wrapper walks every answer looking for file references, which costs ~9 ms per update here.
+  // The request itself, made here as Gradio's own page code makes it (fetch to component_server) rather than
+  // through `server.view`, whose wrapper also walks every answer for file references; measured once on this
+  // machine: 7 ms from the response's end to the image instead of 9 ms (noisy). `server.view` is the fallback.
   const config = window.gradio_config;
   const componentId = config?.components?.find((c) => c.props?.elem_id === "image")?.id;
   const endpoint = componentId === undefined ? null
