@@ -9,7 +9,9 @@
 // called by app.py's JS-only change events (GENERATE_TRIGGER_JS) with the values in the order
 // class, seed, side, ψ, second class, mix weight, directions... Values that came before this tab was first
 // opened wait in window.cganGenerate.latest. One request at a time: changes made while one is out are
-// coalesced, and the newest is sent when it returns. Update times (ms, change to image drawn) are kept
+// coalesced, and the newest is sent when it returns. A drag of a range slider is also seen directly (its DOM
+// `input` event, before Gradio's change event reaches the page code: measured ≈ 6 ms earlier); the change
+// event that follows with the same values is then skipped. Update times (ms, change to image drawn) are kept
 // in window.cganGenerate.times, and #generate-view fires a "cgan-drawn" event after each (bench/app_latency.py).
 (() => {
   const root = element.querySelector("#generate-view");
@@ -24,7 +26,7 @@
   const state = (window.cganGenerate = window.cganGenerate || {});
   state.times = state.times || [];
   state.shown = state.shown || 0;
-  let busy = false, waiting = null;
+  let busy = false, waiting = null, wanted = null;  // wanted: the newest values asked for, as JSON
 
   // The request itself, made here as Gradio's own page code makes it (fetch to component_server) rather than
   // through `server.view`, whose wrapper also walks every answer for file references; measured once on this
@@ -66,6 +68,7 @@
       answer = await ask({ class_name, seed, side, truncation, mix_class, mix_weight, sliders });
     } catch (error) {
       status.textContent = `The server did not answer: ${error}`;
+      wanted = null;  // the same values again are a retry
       return;
     }
     if (answer.error) {  // a value the generator does not take (e.g. an empty seed box): say which
@@ -90,6 +93,9 @@
   }
 
   async function show(values) {
+    const key = JSON.stringify(values);
+    if (key === wanted) return;  // already asked for (a slider's input event, then its change event)
+    wanted = key;
     state.latest = values;
     if (busy) { waiting = values; return; }
     busy = true;
@@ -113,6 +119,20 @@
     drawing.drawImage(canvas, 0, 0, large.width, large.height);
     link.href = large.toDataURL("image/png");
   });
+
+  // Range sliders by elem_id -> their place in the values (app.py's `controls` order).
+  const ranges = { side: 2, psi: 3, "mix-weight": 5 };
+  for (let i = 0; i < 8; i += 1) ranges[`slider-${i}`] = 6 + i;
+  const rangeSelector = Object.keys(ranges).map((id) => `#${id}`).join(", ");
+  document.addEventListener("input", (event) => {
+    const target = event.target;
+    if (!state.latest || !(target instanceof HTMLInputElement) || target.type !== "range") return;
+    const place = ranges[target.closest(rangeSelector)?.id];
+    if (place === undefined || place >= state.latest.length) return;
+    const values = [...state.latest];
+    values[place] = Number(target.value);
+    show(values);
+  }, true);
 
   state.show = show;
   if (state.latest) show(state.latest);
