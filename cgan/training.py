@@ -25,6 +25,7 @@ from .export import save_export
 from .onnx_export import ONNX_NAME, export_onnx
 from .models import build_discriminator, build_generator, one_hot
 from .sampling import save_class_grid
+from .stop_signals import StopRequests
 
 GRID_SEEDS = range(10)  # fixed latents of the per-epoch sample grids
 STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")  # what train_step returns, in order
@@ -426,56 +427,63 @@ class Trainer:
         snapshot_every = config.snapshot_every_images
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not info.is_main, unit="step",
                    dynamic_ncols=True, desc=f"{self.model_config.arch}")
-        while self.step < self.total_steps:
-            tick = time.perf_counter()
-            real, labels = self._batch(self.step, cache)
-            self.set_learning_rates()
-            window_stats += self._first_step(real, labels) if first_step else self.train_step(real, labels)
-            first_step = False
-            window_steps += 1
-            self.step += 1
-            images_seen = self.step * self.global_batch
-            update_ema(self.generator_ema, self.generator,
-                       ema_beta(batch_images=self.global_batch, images_seen=images_seen,
-                                halflife_images=config.ema_halflife_images, rampup=config.ema_rampup))
-            self.train_seconds += time.perf_counter() - tick
-            window_images += self.global_batch
-            bar.update(1)
-            if self.step % config.log_every == 0 or self.step == self.total_steps:
-                rate = window_images / max(time.perf_counter() - window_start, 1e-9)
-                window_start, window_images = time.perf_counter(), 0
-                losses = dict(zip(STAT_NAMES, (window_stats / window_steps).tolist()))  # the one sync per log line
-                window_stats.zero_()
-                window_steps = 0
-                record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4),
-                          "images_seen": images_seen, **{k: round(v, 5) for k, v in losses.items()},
-                          "images_per_s": round(rate, 2), "lr": self.opt_g.param_groups[0]["lr"],
-                          "train_seconds": round(self.train_seconds, 2)}
-                if not all(math.isfinite(v) for v in losses.values()):
-                    raise FloatingPointError(f"non-finite loss at step {self.step}: {losses}")
-                bar.set_postfix(loss_d=f"{losses['loss_d']:.3f}", loss_g=f"{losses['loss_g']:.3f}", img_s=f"{rate:.0f}")
-                if info.is_main:
-                    _json_line(log_path, record)
-            if snapshot_every and images_seen // snapshot_every > (images_seen - self.global_batch) // snapshot_every:
-                if info.is_main:
-                    self.export(self.out_dir / "snapshots" / f"images-{images_seen:09d}")
-            epoch_done = self.step % self.steps_per_epoch == 0
-            if epoch_done:
+        with StopRequests(enabled=not info.enabled) as stop:
+            while self.step < self.total_steps:
                 tick = time.perf_counter()
-                epoch = self.step // self.steps_per_epoch
-                if info.is_main:
-                    save_class_grid(self.ready_ema(), self.out_dir / "samples" / f"epoch-{epoch:03d}.png", seeds=GRID_SEEDS)
+                real, labels = self._batch(self.step, cache)
+                self.set_learning_rates()
+                window_stats += self._first_step(real, labels) if first_step else self.train_step(real, labels)
+                first_step = False
+                window_steps += 1
+                self.step += 1
+                images_seen = self.step * self.global_batch
+                update_ema(self.generator_ema, self.generator,
+                           ema_beta(batch_images=self.global_batch, images_seen=images_seen,
+                                    halflife_images=config.ema_halflife_images, rampup=config.ema_rampup))
                 self.train_seconds += time.perf_counter() - tick
-                if on_epoch_end is not None:
-                    on_epoch_end(self, epoch)
-            out_of_time = False
-            if self.step % config.log_every == 0 and config.max_minutes:
-                self.synced_train_seconds = self._agree_max(self.train_seconds)
-                out_of_time = self.synced_train_seconds >= budget_s
-            if self.step % config.checkpoint_every == 0 or out_of_time:
-                self.checkpoint()
-            if out_of_time:
-                break
+                window_images += self.global_batch
+                bar.update(1)
+                if self.step % config.log_every == 0 or self.step == self.total_steps:
+                    rate = window_images / max(time.perf_counter() - window_start, 1e-9)
+                    window_start, window_images = time.perf_counter(), 0
+                    losses = dict(zip(STAT_NAMES, (window_stats / window_steps).tolist()))  # the one sync per log line
+                    window_stats.zero_()
+                    window_steps = 0
+                    record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4),
+                              "images_seen": images_seen, **{k: round(v, 5) for k, v in losses.items()},
+                              "images_per_s": round(rate, 2), "lr": self.opt_g.param_groups[0]["lr"],
+                              "train_seconds": round(self.train_seconds, 2)}
+                    if not all(math.isfinite(v) for v in losses.values()):
+                        raise FloatingPointError(f"non-finite loss at step {self.step}: {losses}")
+                    bar.set_postfix(loss_d=f"{losses['loss_d']:.3f}", loss_g=f"{losses['loss_g']:.3f}", img_s=f"{rate:.0f}")
+                    if info.is_main:
+                        _json_line(log_path, record)
+                if snapshot_every and images_seen // snapshot_every > (images_seen - self.global_batch) // snapshot_every:
+                    if info.is_main:
+                        self.export(self.out_dir / "snapshots" / f"images-{images_seen:09d}")
+                epoch_done = self.step % self.steps_per_epoch == 0
+                if epoch_done:
+                    tick = time.perf_counter()
+                    epoch = self.step // self.steps_per_epoch
+                    if info.is_main:
+                        save_class_grid(self.ready_ema(), self.out_dir / "samples" / f"epoch-{epoch:03d}.png", seeds=GRID_SEEDS)
+                    self.train_seconds += time.perf_counter() - tick
+                    if on_epoch_end is not None:
+                        on_epoch_end(self, epoch)
+                out_of_time = False
+                if self.step % config.log_every == 0 and config.max_minutes:
+                    self.synced_train_seconds = self._agree_max(self.train_seconds)
+                    out_of_time = self.synced_train_seconds >= budget_s
+                if self.step % config.checkpoint_every == 0 or out_of_time:
+                    self.checkpoint()
+                if out_of_time:
+                    break
+                if stop.requested:  # Ctrl-C or SIGTERM: this step is done; keep it and stop
+                    self.checkpoint()
+                    bar.close()
+                    print(f"\n{stop.signal_name}: stopped after step {self.step} and saved a checkpoint; "
+                          "continue with --resume", flush=True)
+                    raise KeyboardInterrupt
         bar.close()
         self.checkpoint()
         if info.is_main:

@@ -106,6 +106,33 @@ def test_sigkill_at_any_moment_leaves_a_checkpoint_that_resumes(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_keeps_every_finished_step(tmp_path, signum):
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "train.py", "--out-dir", str(out), "--max-steps", "100000",
+                             "--checkpoint-every", "100000", *TINY], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = out / "log.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not log.is_file() or len(log.read_text().splitlines()) < 5):
+        time.sleep(0.1)
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    from cgan.checkpoints import list_checkpoints
+
+    saved = [int(p.stem.split("-")[1]) for p in list_checkpoints(out)]
+    steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]
+    assert len(saved) == 1 and saved[0] >= 5  # no periodic checkpoint was due: this one was written on the signal
+    assert steps == list(range(1, saved[0] + 1))  # every logged step is in it
+    assert f"stopped after step {saved[0]}" in stdout and "--resume" in stderr
+    result = run("train.py", "--out-dir", str(out), "--resume", "--max-steps", str(saved[0] + 2))
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "export" / "config.json").read_text())["training"]["steps"] == saved[0] + 2
+
+
+@pytest.mark.slow
 def test_torchrun_with_two_processes_trains_and_only_rank_0_writes(tmp_path):
     out = tmp_path / "run"
     from app_server import free_port
