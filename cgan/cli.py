@@ -46,10 +46,11 @@ def parse_config(argv: Sequence[str] | None, description: str) -> TrainConfig:
         saved_path = Path(config.out_dir) / "config.json"
         if saved_path.is_file():
             explicit = _explicit_flags(parser, argv)
-            saved = json.loads(saved_path.read_text()).get("train", {})
-            for name, value in saved.items():
+            run = json.loads(saved_path.read_text())
+            for name, value in run.get("train", {}).items():
                 if name in _RESUMABLE and name not in explicit:
                     setattr(config, name, value)
+            _pin_resolved(config, run, explicit)
     try:
         config.validate()
     except ValueError as e:
@@ -58,6 +59,20 @@ def parse_config(argv: Sequence[str] | None, description: str) -> TrainConfig:
 
 
 _RESUMABLE = {f.name for f in dataclasses.fields(TrainConfig)} - {"resume", "overwrite", "out_dir", "device"}
+# Choices a run left to its preset, taken from what the preset resolved to when the run started: a preset
+# changed since (e.g. a new default batch size) must not change a run that is being continued.
+_RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample"),
+             "optimizer": ("loss", "lr", "lr_d", "lr_decay", "batch_size", "beta1")}
+
+
+def _pin_resolved(config: TrainConfig, run: dict, explicit: set[str]) -> None:
+    """Fill the flags still unset (None) from the saved run's resolved model and optimiser settings."""
+    for section, names in _RESOLVED.items():
+        for name in names:
+            if name == "lr_d" and "lr" in explicit:
+                continue  # a new --lr without --lr-d keeps the preset's ratio between them
+            if getattr(config, name) is None and name not in explicit and name in run.get(section, {}):
+                setattr(config, name, run[section][name])
 
 
 def _explicit_flags(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> set[str]:

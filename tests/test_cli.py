@@ -237,3 +237,21 @@ def test_app_refuses_a_bad_or_busy_port_clearly(tiny_export, port, phrase):
         number = str(busy.getsockname()[1]) if port == "busy" else port
         result = run("app.py", "--weights", str(tiny_export), "--port", number, "--device", "cpu", timeout=120)
     assert_clean_error(result, phrase)
+
+
+def test_resume_keeps_what_the_preset_resolved_to_when_the_run_started(tmp_path):
+    from cgan.cli import parse_config
+
+    # A run started when the preset meant batch 24, g_dim 48 and lr 3e-4 (none of them given as flags).
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    saved = {"train": {"arch": "fast", "batch_size": None, "g_dim": None, "lr": None, "lr_d": None, "epochs": 3},
+             "model": {"g_dim": 48, "d_depth": 2},
+             "optimizer": {"batch_size": 24, "lr": 3e-4, "lr_d": 6e-4, "loss": "hinge", "beta1": 0.0}}
+    (run_dir / "config.json").write_text(json.dumps(saved))
+    config = parse_config(["--resume", "--out-dir", str(run_dir)], "test")
+    assert (config.batch_size, config.g_dim, config.d_depth, config.lr, config.lr_d) == (24, 48, 2, 3e-4, 6e-4)
+    assert config.beta1 == 0.0 and config.epochs == 3
+    # Flags given again still win, and a new --lr alone keeps the preset's ratio for the discriminator.
+    config = parse_config(["--resume", "--out-dir", str(run_dir), "--batch-size", "8", "--lr", "1e-4"], "test")
+    assert (config.batch_size, config.lr, config.lr_d) == (8, 1e-4, None)
