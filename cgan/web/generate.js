@@ -120,15 +120,16 @@
     link.href = large.toDataURL("image/png");
   });
 
-  // Range sliders by elem_id -> their place in the values (app.py's `controls` order).
+  // Range sliders by elem_id -> their place in the values (app.py's `controls` order); direction k
+  // (elem_id slider-k) comes after the six other controls.
   const ranges = { side: 2, psi: 3, "mix-weight": 5 };
-  for (let i = 0; i < 8; i += 1) ranges[`slider-${i}`] = 6 + i;
-  const rangeSelector = Object.keys(ranges).map((id) => `#${id}`).join(", ");
+  const rangeSelector = "#side, #psi, #mix-weight, [id^='slider-']";
+  const placeOf = (id) => ranges[id] ?? (id?.startsWith("slider-") ? 6 + Number(id.slice(7)) : undefined);
   document.addEventListener("input", (event) => {
     const target = event.target;
     if (!state.latest || !(target instanceof HTMLInputElement) || target.type !== "range") return;
-    const place = ranges[target.closest(rangeSelector)?.id];
-    if (place === undefined || place >= state.latest.length) return;
+    const place = placeOf(target.closest(rangeSelector)?.id);
+    if (!Number.isInteger(place) || place >= state.latest.length) return;
     const values = [...state.latest];
     values[place] = Number(target.value);
     show(values);
