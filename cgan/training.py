@@ -72,11 +72,13 @@ def update_ema(ema: nn.Module, model: nn.Module, beta: float) -> None:
         torch._foreach_copy_(ema_buffers, buffers)
 
 
-def lr_factor(kind: str, step: int, total_steps: int) -> float:
-    """Multiplier of the base learning rate at `step`: 1 throughout (none) or falling to 0 at the end (linear)."""
-    if kind == "linear":
-        return max(0.0, 1.0 - step / max(total_steps, 1))
-    return 1.0
+def lr_factor(kind: str, step: int, total_steps: int, start: float = 0.0) -> float:
+    """Multiplier of the base learning rate at `step`: 1 throughout (none), or (linear) 1 until the
+    fraction `start` of the run, then falling linearly to 0 at the last step."""
+    if kind != "linear":
+        return 1.0
+    done = step / max(total_steps, 1)
+    return min(1.0, max(0.0, (1.0 - done) / (1.0 - start)))
 
 
 @torch.no_grad()
@@ -339,7 +341,8 @@ class Trainer:
 
     def set_learning_rates(self) -> None:
         """Apply the schedule for the current step (plain floats: no device work)."""
-        factor = lr_factor(self.optim["lr_decay"], round(self.progress() * 1_000_000), 1_000_000)
+        factor = lr_factor(self.optim["lr_decay"], round(self.progress() * 1_000_000), 1_000_000,
+                           self.optim.get("lr_decay_start", 0.0))
         for optimizer, base in ((self.opt_g, self.optim["lr"]), (self.opt_d, self.optim["lr_d"])):
             for group in optimizer.param_groups:
                 group["lr"] = base * factor

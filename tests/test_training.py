@@ -134,6 +134,16 @@ def test_linear_decay_brings_the_learning_rate_to_zero_at_the_last_step(tmp_path
     assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(4e-3 * 0.25)  # D keeps its own base rate
 
 
+def test_a_late_linear_decay_holds_the_learning_rate_then_brings_it_to_zero(tmp_path, small_fashion):
+    from cgan.training import lr_factor
+
+    assert [lr_factor("linear", s, 100, 0.8) for s in (0, 80, 90, 100)] == pytest.approx([1.0, 1.0, 0.5, 0.0])
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=8, lr=1e-3, lr_decay="linear", lr_decay_start=0.5)
+    trainer.fit()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["lr"] for r in lines] == pytest.approx([1e-3] * 5 + [0.75e-3, 0.5e-3, 0.25e-3])
+
+
 def test_train_step_returns_device_statistics_without_reading_them(tmp_path, small_fashion):
     trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=1)
     stats = trainer.train_step(*trainer._batch(0, {}))
