@@ -69,12 +69,14 @@ def compare(fake: np.ndarray, fake_labels: np.ndarray, *, classifier, real_test:
     fid = metrics.frechet_distance(f_fake, f_test)
     floor = metrics.frechet_distance(f_train, f_test)
     intra, intra_per_class = metrics.intra_class_fid(f_fake, fake_labels, f_test, test_labels, num_classes)
-    intra_floor, _ = metrics.intra_class_fid(f_train, train_labels, f_test, test_labels, num_classes)
+    intra_floor, intra_floor_per_class = metrics.intra_class_fid(f_train, train_labels, f_test, test_labels, num_classes)
     result = {
         "class_consistency": consistency, "class_consistency_per_class": per_class,
         "real_test_accuracy": real_accuracy, "class_consistency_vs_real": consistency / real_accuracy,
         "fid": fid, "fid_floor": floor, "fid_vs_floor": fid / max(floor, 1e-12),
         "intra_fid": intra, "intra_fid_per_class": intra_per_class, "intra_fid_floor": intra_floor,
+        "intra_fid_floor_per_class": intra_floor_per_class,
+        "intra_fid_vs_floor_per_class": [a / max(b, 1e-12) for a, b in zip(intra_per_class, intra_floor_per_class)],
         "precision": precision, "recall": recall, "real_precision": real_precision, "real_recall": real_recall,
     }
     if gan_train:
@@ -100,9 +102,10 @@ def format_table(result: dict[str, Any], class_names: list[str]) -> str:
         rows.append(("GAN-train accuracy", f"{result['gan_train_accuracy']:.4f}",
                      f"{result['real_train_accuracy']:.4f} (same recipe, real images)"))
     lines = ["| metric | generated | real data |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
-    lines += ["", "| class | consistency | intra-class FID |", "|---|---|---|"]
-    lines += [f"| {name} | {acc:.3f} | {fid:.3f} |" for name, acc, fid in
-              zip(class_names, result["class_consistency_per_class"], result["intra_fid_per_class"])]
+    lines += ["", "| class | consistency | intra-class FID | its real floor | × floor |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | {acc:.3f} | {fid:.3f} | {floor:.3f} | {fid / max(floor, 1e-12):.2f} |" for name, acc, fid, floor in
+              zip(class_names, result["class_consistency_per_class"], result["intra_fid_per_class"],
+                  result["intra_fid_floor_per_class"])]
     return "\n".join(lines)
 
 

@@ -48,6 +48,9 @@ def test_real_against_real_sits_at_the_floor(real):
     assert abs(result["recall"] - result["real_recall"]) < 0.06
     assert result["class_consistency"] > 0.85
     assert result["gan_train_vs_real"] > 0.9
+    # each class against its own real floor (the mean of those floors is intra_fid_floor)
+    assert np.mean(result["intra_fid_floor_per_class"]) == pytest.approx(result["intra_fid_floor"])
+    assert max(result["intra_fid_vs_floor_per_class"]) < 4
 
 
 def test_a_generator_that_ignores_its_label_scores_chance_consistency(real):
@@ -65,6 +68,7 @@ def test_a_collapsed_generator_has_no_recall_and_high_intra_class_fid(real):
     result = score(real, collapsed, labels)
     assert result["recall"] < 0.05
     assert result["intra_fid"] > 10 * result["intra_fid_floor"]
+    assert min(result["intra_fid_vs_floor_per_class"]) > 5  # every class, each against its own floor
     assert result["fid"] > 5 * result["fid_floor"]
 
 
