@@ -41,6 +41,7 @@ def test_help_explains_every_flag():
     (["--lr", "inf"], "--lr must be a finite number"),
     (["--max-minutes", "nan"], "--max-minutes must be a finite number"),
     (["--compile", "maybe"], "unknown compile"),
+    (["--lr-decay-start", "1"], "--lr-decay-start must be in [0, 1)"),
     (["--batch-size", "many"], "invalid int value"),
 ])
 def test_bad_values_are_clear_errors_before_any_work(tmp_path, args, phrase):
