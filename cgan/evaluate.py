@@ -103,9 +103,9 @@ def format_table(result: dict[str, Any], class_names: list[str]) -> str:
                      f"{result['real_train_accuracy']:.4f} (same recipe, real images)"))
     lines = ["| metric | generated | real data |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
     lines += ["", "| class | consistency | intra-class FID | its real floor | × floor |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {acc:.3f} | {fid:.3f} | {floor:.3f} | {fid / max(floor, 1e-12):.2f} |" for name, acc, fid, floor in
+    lines += [f"| {name} | {acc:.3f} | {fid:.3f} | {floor:.3f} | {ratio:.2f} |" for name, acc, fid, floor, ratio in
               zip(class_names, result["class_consistency_per_class"], result["intra_fid_per_class"],
-                  result["intra_fid_floor_per_class"])]
+                  result["intra_fid_floor_per_class"], result["intra_fid_vs_floor_per_class"])]
     return "\n".join(lines)
 
 
