@@ -5,7 +5,7 @@ import pytest
 from cgan import metrics
 from cgan.classifier import load_classifier
 from cgan.data import load_dataset
-from cgan.evaluate import DEFAULT_EVALUATOR, balanced_subset, compare, evaluate_generator
+from cgan.evaluate import DEFAULT_EVALUATOR, balanced_subset, compare, evaluate_generator, format_table
 
 PER_CLASS = 200
 
@@ -75,7 +75,11 @@ def test_a_collapsed_generator_has_no_recall_and_high_intra_class_fid(real):
 def test_evaluate_runs_on_a_generator(tiny_export):
     from cgan.export import load_export
 
-    result = evaluate_generator(load_export(tiny_export), per_class=20, gan_train=False, progress=False)
+    generator = load_export(tiny_export)
+    result = evaluate_generator(generator, per_class=20, gan_train=False, progress=False)
     for key in ("class_consistency", "fid", "fid_floor", "intra_fid", "precision", "recall"):
         assert np.isfinite(result[key])
     assert set(result["targets"]) >= {"class_consistency_vs_real", "recall", "precision", "fid_vs_floor"}
+    table = format_table(result, generator.config.class_names)  # what `python -m cgan.evaluate` prints
+    rows = [line for line in table.splitlines() if line.startswith("| Sandal |")]
+    assert len(rows) == 1 and rows[0].count("|") == 6  # class, consistency, intra-FID, its floor, ratio
