@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from cgan.config import ModelConfig
-from cgan.models import build_discriminator, build_generator, one_hot
+from cgan.models import ProjectFromVector, build_discriminator, build_generator, one_hot
 from cgan.sampling import generate
 from cgan.training import recalibrate_batchnorm
 
@@ -27,6 +27,18 @@ def test_every_preset_has_documented_shapes_and_tanh_range(arch):
     logits = D(images, y)
     assert logits.shape == (5,)
     assert torch.isfinite(logits).all()
+
+
+@pytest.mark.parametrize("arch", ["fast", "reference"])
+def test_first_generator_layer_is_the_transposed_convolution_it_replaces(arch):
+    config = tiny_model(arch)
+    first = build_generator(config).net[0]
+    assert isinstance(first, ProjectFromVector) and set(first.state_dict()) == {"weight"}
+    x = torch.randn(6, config.z_dim + config.num_classes, 1, 1)
+    expected = torch.nn.functional.conv_transpose2d(x, first.weight)
+    assert torch.allclose(first(x), expected, atol=1e-6)
+    wider = torch.randn(2, config.z_dim + config.num_classes, 3, 3)  # not 1x1: the convolution itself
+    assert torch.allclose(first(wider), torch.nn.functional.conv_transpose2d(wider, first.weight), atol=1e-6)
 
 
 def test_reference_preset_has_the_given_shapes():

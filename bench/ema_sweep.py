@@ -1,0 +1,134 @@
+"""Several generator EMAs from one training run: which half-life and ramp-up give the best samples.
+
+    python bench/ema_sweep.py --out bench/results/ema1 --ema 10000:0.1 --ema 20000:0.2 \\
+        -- --max-steps 8344 --epochs 1000 --snapshot-every-images 44500
+
+Trains once with the given train.py flags (the run folder is OUT/run), and keeps beside the run's own
+EMA one more EMA of the generator per `--ema HALFLIFE_IMAGES:RAMPUP`, updated after every step by the
+same rule as the run's (`cgan.training.ema_beta`). Wherever the run exports (snapshots and the end),
+each extra EMA is exported beside it as FOLDER-ema-HALFLIFE-RAMPUP, BatchNorm recalibrated as train.py
+does. Then every export of the last step is evaluated with `cgan.evaluate` (no GAN-train) and one table
+printed. The extra EMAs are saved with each checkpoint, so an interrupted sweep continues with the same
+command. Training and evaluation use --threads CPU threads.
+"""
+import argparse
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+COLUMNS = ("class_consistency", "fid", "intra_fid", "precision", "recall")
+
+
+def parse_ema(text: str) -> tuple[int, float]:
+    halflife, _, rampup = text.partition(":")
+    try:
+        return int(halflife), float(rampup or 0.05)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--ema wants HALFLIFE_IMAGES:RAMPUP, e.g. 20000:0.2; got {text!r}")
+
+
+def ema_name(halflife: int, rampup: float) -> str:
+    return f"ema-{halflife}-{rampup:g}"
+
+
+def make_trainer(config, emas: list[tuple[int, float]]):
+    """A Trainer that also keeps, checkpoints and exports the extra EMAs."""
+    import torch
+
+    from cgan.distributed import Distributed
+    from cgan.export import save_export
+    from cgan.sampling import save_class_grid
+    from cgan.training import GRID_SEEDS, Trainer, ema_beta, recalibrate_batchnorm, update_ema
+
+    class SweepTrainer(Trainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.extra = {ema_name(*e): (e, copy.deepcopy(self.generator_ema)) for e in emas}
+            saved = self.out_dir / "extra_emas.pt"
+            if self.resuming and saved.is_file():
+                state = torch.load(saved, map_location=self.device, weights_only=True)
+                if state["step"] != self.step:
+                    raise RuntimeError(f"{saved} is from step {state['step']}, the checkpoint from {self.step}")
+                for name, (_, module) in self.extra.items():
+                    module.load_state_dict(state["emas"][name])
+
+        def train_step(self, real, labels):
+            stats = super().train_step(real, labels)
+            images_seen = (self.step + 1) * self.global_batch  # self.step counts this step after it returns
+            for (halflife, rampup), module in self.extra.values():
+                update_ema(module, self.generator, ema_beta(batch_images=self.global_batch, images_seen=images_seen,
+                                                            halflife_images=halflife, rampup=rampup))
+            return stats
+
+        def checkpoint(self):
+            super().checkpoint()
+            state = {"step": self.step, "emas": {name: m.state_dict() for name, (_, m) in self.extra.items()}}
+            tmp = self.out_dir / "extra_emas.pt.tmp"
+            torch.save(state, tmp)
+            tmp.replace(self.out_dir / "extra_emas.pt")
+
+        def export(self, folder):
+            super().export(folder)
+            for name, (_, module) in self.extra.items():
+                recalibrate_batchnorm(module, batches=self.config.bn_recalibration_batches, batch_size=self.batch_size,
+                                      label_weights=self.label_weights, seed=self.config.seed)
+                module.config = self.model_config
+                extra_folder = folder.parent / f"{folder.name}-{name}"
+                save_export(module, extra_folder, training=self.summary())
+                save_class_grid(module, extra_folder / "samples.png", seeds=GRID_SEEDS)
+            return folder
+
+    return SweepTrainer(config, torch.device(config.device if config.device != "auto" else "cpu"), Distributed())
+
+
+def evaluate(export: Path, *, per_class: int, env: dict) -> dict:
+    result_path = export / "metrics.json"
+    if not result_path.is_file():
+        subprocess.run([sys.executable, "-m", "cgan.evaluate", "--weights", str(export), "--per-class", str(per_class),
+                        "--no-gan-train", "--device", "cpu", "--out", str(result_path)],
+                       cwd=ROOT, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return json.loads(result_path.read_text())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--out", required=True, help="sweep folder; the run is OUT/run")
+    parser.add_argument("--ema", type=parse_ema, action="append", required=True,
+                        help="an extra EMA as HALFLIFE_IMAGES:RAMPUP (repeatable)")
+    parser.add_argument("--per-class", type=int, default=1000, help="generated images per class for the evaluation")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for training and evaluation")
+    parser.add_argument("train_flags", nargs=argparse.REMAINDER, help="-- then train.py flags")
+    args = parser.parse_args()
+    flags = args.train_flags[1:] if args.train_flags[:1] == ["--"] else args.train_flags
+    os.environ.update(OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
+    import torch
+
+    from cgan.cli import parse_config
+    torch.set_num_threads(args.threads)
+    run = Path(args.out) / "run"
+    resume = ["--resume"] if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()) else ["--overwrite"]
+    config = parse_config([*flags, "--out-dir", str(run), "--device", "cpu", "--no-onnx", *resume],
+                          "ema sweep (train.py flags)")
+    if not (run / "export" / "model.safetensors").is_file():
+        make_trainer(config, args.ema).fit()
+
+    exports = [run / "export"] + [run / f"export-{ema_name(*e)}" for e in args.ema]
+    own = f"run's own ({config.ema_halflife_images}:{config.ema_rampup:g})"
+    print(f"\n{' '.join(flags)}; {args.per_class} generated per class\n")
+    print("| EMA (half-life images : ramp-up) | " + " | ".join(COLUMNS) + " |")
+    print("|---" * (len(COLUMNS) + 1) + "|")
+    env = {**os.environ}
+    for export, label in zip(exports, [own] + [f"{h}:{r:g}" for h, r in args.ema]):
+        result = evaluate(export, per_class=args.per_class, env=env)
+        print(f"| {label} | " + " | ".join(f"{result[c]:.3f}" for c in COLUMNS) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
