@@ -78,13 +78,12 @@ def make_trainer(config, emas: list[tuple[int, float]]):
             for name, (_, module) in self.extra.items():
                 recalibrate_batchnorm(module, batches=self.config.bn_recalibration_batches, batch_size=self.batch_size,
                                       label_weights=self.label_weights, seed=self.config.seed)
-                module.config = self.model_config
                 extra_folder = folder.parent / f"{folder.name}-{name}"
                 save_export(module, extra_folder, training=self.summary())
                 save_class_grid(module, extra_folder / "samples.png", seeds=GRID_SEEDS)
             return folder
 
-    return SweepTrainer(config, torch.device(config.device if config.device != "auto" else "cpu"), Distributed())
+    return SweepTrainer(config, torch.device("cpu"), Distributed())
 
 
 def evaluate(export: Path, *, per_class: int, env: dict) -> dict:
