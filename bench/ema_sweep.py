@@ -13,16 +13,14 @@ command. Training and evaluation use --threads CPU threads.
 """
 import argparse
 import copy
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-COLUMNS = ("class_consistency", "fid", "intra_fid", "precision", "recall")
+from ablation import COLUMNS, evaluate  # noqa: E402  (bench/ is the script's folder, so on sys.path)
 
 
 def parse_ema(text: str) -> tuple[int, float]:
@@ -86,15 +84,6 @@ def make_trainer(config, emas: list[tuple[int, float]]):
     return SweepTrainer(config, torch.device("cpu"), Distributed())
 
 
-def evaluate(export: Path, *, per_class: int, env: dict) -> dict:
-    result_path = export / "metrics.json"
-    if not result_path.is_file():
-        subprocess.run([sys.executable, "-m", "cgan.evaluate", "--weights", str(export), "--per-class", str(per_class),
-                        "--no-gan-train", "--device", "cpu", "--out", str(result_path)],
-                       cwd=ROOT, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return json.loads(result_path.read_text())
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -123,9 +112,8 @@ def main():
     print(f"\n{' '.join(flags)}; {args.per_class} generated per class\n")
     print("| EMA (half-life images : ramp-up) | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
-    env = {**os.environ}
     for export, label in zip(exports, [own] + [f"{h}:{r:g}" for h, r in args.ema]):
-        result = evaluate(export, per_class=args.per_class, env=env)
+        result = evaluate(export, per_class=args.per_class)  # inherits the thread settings above
         print(f"| {label} | " + " | ".join(f"{result[c]:.3f}" for c in COLUMNS) + " |", flush=True)
 
 
