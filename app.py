@@ -81,16 +81,6 @@ CSS = """
 GRID_COLUMNS = 6
 CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
 SESSIONS = 256  # per-visitor state Gradio keeps in memory (each REST call is a session); the oldest go first
-# Mirror the shareable controls into the page URL (query parameters), without reloading the page.
-URL_JS = """
-(cls, seed, psi, ...sliders) => {
-  const p = new URLSearchParams();
-  p.set("class", cls); p.set("seed", String(seed)); p.set("psi", String(psi));
-  sliders.forEach((v, i) => { if (Number(v) !== 0) p.set("s" + i, String(v)); });
-  window.history.replaceState(null, "", window.location.pathname + "?" + p.toString());
-  return [];
-}
-"""
 
 
 def user_error(fn):
@@ -427,11 +417,11 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         # The API's own checks (cgan.values) see the request's values as sent: preprocess=False.
         api_generate.click(user_error(generate_api), controls, [image, fidelity], api_name="generate",
                            preprocess=False)
-        url_inputs = [class_name, seed, truncation, *sliders]
         for control in controls:
-            # In the page: generate.js makes one server-function request (no queue, no result file).
-            event = control.change(None, controls, None, js=generate_view.TRIGGER_JS, api_visibility="private")
-            event.then(None, url_inputs, None, js=URL_JS, api_visibility="private")
+            # In the page: generate.js makes one server-function request (no queue, no result file), and the
+            # URL follows the controls.
+            control.change(None, controls, None, js=generate_view.CHANGE_JS, api_visibility="private",
+                           show_progress="hidden")
         interpolation_inputs = [start_class, start_seed, end_class, end_seed, steps, mode, ping_pong]
         run.click(user_error(interpolate), interpolation_inputs, [gif, strip], api_name="interpolate",
                   preprocess=False)

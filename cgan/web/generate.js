@@ -6,7 +6,7 @@
 //
 // Runs as the js_on_load of the Generate tab's gr.HTML (#image): `element` is the component and
 // `server.view` the Python function. The controls' values arrive through window.cganGenerate.show(values),
-// called by app.py's JS-only change events (GENERATE_TRIGGER_JS) with the values in the order
+// called by app.py's JS-only change events (generate_view.CHANGE_JS) with the values in the order
 // class, seed, side, ψ, second class, mix weight, directions... Values that came before this tab was first
 // opened wait in window.cganGenerate.latest. One request at a time: changes made while one is out are
 // coalesced, and the newest is sent when it returns. A drag of a range slider is also seen directly (its DOM
