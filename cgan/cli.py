@@ -62,7 +62,7 @@ _RESUMABLE = {f.name for f in dataclasses.fields(TrainConfig)} - {"resume", "ove
 # Choices a run left to its preset, taken from what the preset resolved to when the run started: a preset
 # changed since (e.g. a new default batch size) must not change a run that is being continued.
 _RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample"),
-             "optimizer": ("loss", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "beta1")}
+             "optimizer": ("loss", "aux_weight", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "beta1")}
 
 
 def _pin_resolved(config: TrainConfig, run: dict, explicit: set[str]) -> None:

@@ -40,6 +40,7 @@ class ModelConfig:
     g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
     g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
+    d_classifier: bool = False  # discriminator also has an auxiliary classifier head (AC-GAN), for --aux-weight
 
     def validate(self) -> None:
         """Raise ValueError when the fields cannot describe a buildable network."""
@@ -60,6 +61,9 @@ class ModelConfig:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.native_size > self.image_size:
             raise ValueError(f"native_size {self.native_size} is larger than image_size {self.image_size}")
+        if self.d_classifier and self.arch == "paper":
+            raise ValueError("an auxiliary classifier head (--aux-weight) needs a convolutional discriminator: "
+                             "the fast or reference preset")
         if self.arch == "reference" and self.image_size != 32:
             raise ValueError("the reference architecture works at 32x32; use --image-size 32")
         if self.arch == "fast" and self.image_size % 4:
@@ -75,7 +79,7 @@ class ModelConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown model config keys: {', '.join(unknown)}")
-        types = {"int": int, "str": str, "list[str]": list}
+        types = {"int": int, "str": str, "list[str]": list, "bool": bool}
         for f in dataclasses.fields(cls):
             if f.name in data:
                 expected = types[f.type]
@@ -107,6 +111,7 @@ class TrainConfig:
     beta1: Optional[float] = field(default=None, metadata={"help": "Adam beta1; default: the preset's"})
     beta2: float = field(default=0.999, metadata={"help": "Adam beta2"})
     loss: Optional[str] = field(default=None, metadata={"help": f"GAN loss: {', '.join(LOSSES)}; default: the preset's"})
+    aux_weight: Optional[float] = field(default=None, metadata={"help": "weight of an auxiliary classifier loss (AC-GAN) on the discriminator's features: D learns the real images' classes, G is rewarded when D reads its images as their class; 0: off; default: the preset's"})
     d_conditioning: Optional[str] = field(default=None, metadata={"help": f"how D sees the label: {', '.join(D_CONDITIONINGS)}; default: the preset's"})
     z_dim: Optional[int] = field(default=None, metadata={"help": "noise length; default: the preset's"})
     g_dim: Optional[int] = field(default=None, metadata={"help": "generator width; default: the preset's"})
@@ -162,6 +167,8 @@ class TrainConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if self.lr_decay_start is not None and not 0 <= self.lr_decay_start < 1:
             raise ValueError(f"--lr-decay-start must be in [0, 1), got {self.lr_decay_start}")
+        if self.aux_weight is not None and not self.aux_weight >= 0:
+            raise ValueError(f"--aux-weight must be 0 or more, got {self.aux_weight}")
         if self.beta1 is not None and not 0 <= self.beta1 < 1:
             raise ValueError(f"--beta1 must be in [0, 1), got {self.beta1}")
         if self.bn_recalibration_batches < 0:
@@ -209,6 +216,8 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample"):
         if getattr(train, name) is not None:
             model_fields[name] = getattr(train, name)
+    aux_weight = preset.get("aux_weight", 0.0) if train.aux_weight is None else train.aux_weight
+    model_fields["d_classifier"] = aux_weight > 0
     if train.arch == "reference":
         image_size = train.image_size or 32
     else:
@@ -217,7 +226,7 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
                         image_size=image_size, native_size=min(native_size, image_size), **model_fields)
     model.validate()
     lr = train.lr or preset["lr"]
-    optim = dict(loss=train.loss or preset["loss"], lr=lr,
+    optim = dict(loss=train.loss or preset["loss"], aux_weight=aux_weight, lr=lr,
                  lr_d=train.lr_d or lr * preset.get("lr_d_ratio", 1.0),
                  lr_decay=train.lr_decay or preset.get("lr_decay", "none"),
                  lr_decay_start=preset.get("lr_decay_start", 0.0) if train.lr_decay_start is None else train.lr_decay_start,

@@ -26,6 +26,8 @@ def _design_text(config) -> str:
         notes.append("nearest-neighbour upsampling with 3x3 convolutions")
     if config.arch == "fast" and config.d_depth > 1:
         notes.append(f"{config.d_depth} discriminator convolutions at each lower resolution")
+    if config.d_classifier:
+        notes.append("trained against a discriminator with an auxiliary classifier head (AC-GAN loss)")
     return f" ({'; '.join(notes)})" if notes else ""
 
 

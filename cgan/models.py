@@ -147,6 +147,8 @@ class ConvDiscriminator(nn.Module):
     d_conditioning="channels": the one-hot label is broadcast as extra input planes (reference).
     d_conditioning="projection": logit = psi(h) + <embed(y), h> on pooled features h (Miyato & Koyama 2018).
     fast: d_depth convs at each of s/2 and s/4 (the first of them downsamples).
+    d_classifier: a spectral-norm linear head on the same pooled features gives class logits (AC-GAN);
+    forward(..., classes=True) returns (logit, class_logits).
     """
 
     def __init__(self, config: ModelConfig):
@@ -176,8 +178,10 @@ class ConvDiscriminator(nn.Module):
         self.linear = spectral_norm(nn.Linear(features, 1))
         if config.d_conditioning == "projection":
             self.embed = spectral_norm(nn.Linear(config.num_classes, features, bias=False))
+        if config.d_classifier:
+            self.classify = spectral_norm(nn.Linear(features, config.num_classes))
 
-    def forward(self, images: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, condition: torch.Tensor, classes: bool = False):
         condition = condition.to(images.dtype)
         if self.config.d_conditioning == "channels":
             planes = condition[:, :, None, None].expand(-1, -1, images.shape[2], images.shape[3])
@@ -186,6 +190,8 @@ class ConvDiscriminator(nn.Module):
         logit = self.linear(h).squeeze(1)
         if self.config.d_conditioning == "projection":
             logit = logit + (self.embed(condition) * h).sum(1)
+        if classes:
+            return logit, self.classify(h)  # (B,), (B, num_classes)
         return logit
 
 

@@ -293,7 +293,8 @@ class Trainer:
         self.opt_d.load_state_dict(state["opt_d"])
 
     def _load(self, state: dict[str, Any]) -> None:
-        if state["model_config"] != self.model_config.to_dict():
+        saved = ModelConfig.from_dict(state["model_config"]).to_dict()  # fields added since: their defaults
+        if saved != self.model_config.to_dict():
             raise ValueError("--resume: the checkpoint was made with another model configuration; "
                              "resume with the same flags as the original run")
         self._load_networks(state)
@@ -353,15 +354,21 @@ class Trainer:
         Returns (loss_d, loss_g, d_real, d_fake) as one detached device tensor, so the step never
         waits for the device; the loop reads it only at log steps.
         """
-        loss_kind = self.optim["loss"]
+        loss_kind, aux_weight = self.optim["loss"], self.optim.get("aux_weight", 0.0)
         condition = one_hot(labels, self.model_config.num_classes)
         z = torch.randn(real.shape[0], self.model_config.z_dim, device=self.device, generator=self.noise_rng)
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.bf16 else nullcontext()
         with autocast:
             fake = self.g_train(z, condition)  # (B, C, H, W); reused for the G step after D is updated
-            logits = self.d_train(torch.cat([real, fake.detach()]), torch.cat([condition, condition])).float()
-            logits_real, logits_fake = logits.chunk(2)
+            both = (torch.cat([real, fake.detach()]), torch.cat([condition, condition]))
+            if aux_weight:
+                logits, classes = self.d_train(*both, classes=True)
+            else:
+                logits = self.d_train(*both)
+            logits_real, logits_fake = logits.float().chunk(2)
             loss_d = discriminator_loss(loss_kind, logits_real, logits_fake)
+            if aux_weight:  # AC-GAN: D learns the classes of the real images only
+                loss_d = loss_d + aux_weight * F.cross_entropy(classes[:real.shape[0]].float(), labels.long())
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
@@ -369,7 +376,12 @@ class Trainer:
         self.discriminator.requires_grad_(False)
         with autocast:
             # The bare module: D's gradients here are discarded, so DDP must not reduce them.
-            loss_g = generator_loss(loss_kind, self.d_for_g(fake, condition).float())
+            if aux_weight:
+                logits, classes = self.d_for_g(fake, condition, classes=True)
+                loss_g = (generator_loss(loss_kind, logits.float())
+                          + aux_weight * F.cross_entropy(classes.float(), labels.long()))
+            else:
+                loss_g = generator_loss(loss_kind, self.d_for_g(fake, condition).float())
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()

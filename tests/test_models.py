@@ -139,6 +139,22 @@ def test_deeper_discriminator_adds_a_conv_at_each_lower_resolution():
     assert count(deep) == count(shallow) + 2
 
 
+@pytest.mark.parametrize("arch", ["fast", "reference"])
+def test_an_auxiliary_classifier_head_gives_class_logits_beside_the_logit(arch):
+    config = tiny_model(arch, d_classifier=True)
+    D = build_discriminator(config).eval()  # eval: spectral norm's power iteration does not move between calls
+    images = torch.randn(4, 1, config.image_size, config.image_size)
+    condition = one_hot(torch.arange(4), config.num_classes)
+    with torch.no_grad():
+        logit, classes = D(images, condition, classes=True)
+        assert torch.equal(D(images, condition), logit)  # the adversarial logit does not change
+    assert logit.shape == (4,) and classes.shape == (4, config.num_classes)
+    plain = build_discriminator(tiny_model(arch))
+    assert not hasattr(plain, "classify")  # off by default: old checkpoints keep their state-dict keys
+    with pytest.raises(ValueError, match="convolutional discriminator"):
+        tiny_model("paper", d_classifier=True).validate()
+
+
 def test_config_rejects_unknown_design_options():
     with pytest.raises(ValueError, match="g_norm"):
         ModelConfig(g_norm="layer").validate()

@@ -33,6 +33,25 @@ def test_bce_and_label_channels_stay_selectable(tmp_path, small_fashion):
     trainer.fit()
 
 
+def test_the_auxiliary_classifier_loss_teaches_the_discriminator_the_classes(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=60, aux_weight=1.0)
+    assert trainer.model_config.d_classifier and trainer.optim["aux_weight"] == 1.0
+    images, labels = trainer._batch(0, {})
+    condition = torch.nn.functional.one_hot(labels.long(), 10).float()
+
+    def accuracy():
+        with torch.no_grad():
+            return (trainer.discriminator(images, condition, classes=True)[1].argmax(1) == labels).float().mean()
+
+    before = accuracy()
+    trainer.fit()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert all(torch.isfinite(torch.tensor([r["loss_d"], r["loss_g"]])).all() for r in lines)
+    assert accuracy() > max(before, 0.3)  # chance is 0.1
+    plain = make_trainer(tmp_path / "plain", small_fashion, max_steps=1)
+    assert not plain.model_config.d_classifier and plain.optim["aux_weight"] == 0
+
+
 def test_ema_half_life_is_in_images():
     beta = ema_beta(batch_images=64, images_seen=10**9, halflife_images=6400, rampup=0.05)
     assert beta ** 100 == pytest.approx(0.5)  # 100 steps of 64 images halve the weight of the past
