@@ -65,14 +65,22 @@ _RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "
              "optimizer": ("loss", "aux_weight", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "beta1")}
 
 
+# What a run saved before a setting existed trained with.
+_BEFORE_IT_EXISTED = {"aux_weight": 0.0}
+
+
 def _pin_resolved(config: TrainConfig, run: dict, explicit: set[str]) -> None:
     """Fill the flags still unset (None) from the saved run's resolved model and optimiser settings."""
     for section, names in _RESOLVED.items():
+        saved = run.get(section, {})
         for name in names:
             if name == "lr_d" and "lr" in explicit:
                 continue  # a new --lr without --lr-d keeps the preset's ratio between them
-            if getattr(config, name) is None and name not in explicit and name in run.get(section, {}):
-                setattr(config, name, run[section][name])
+            if getattr(config, name) is None and name not in explicit:
+                if name in saved:
+                    setattr(config, name, saved[name])
+                elif name in _BEFORE_IT_EXISTED and section in run:
+                    setattr(config, name, _BEFORE_IT_EXISTED[name])
 
 
 def _explicit_flags(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> set[str]:

@@ -48,8 +48,9 @@ def test_the_auxiliary_classifier_loss_teaches_the_discriminator_the_classes(tmp
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert all(torch.isfinite(torch.tensor([r["loss_d"], r["loss_g"]])).all() for r in lines)
     assert accuracy() > max(before, 0.3)  # chance is 0.1
-    plain = make_trainer(tmp_path / "plain", small_fashion, max_steps=1)
+    plain = make_trainer(tmp_path / "plain", small_fashion, max_steps=1, aux_weight=0.0)
     assert not plain.model_config.d_classifier and plain.optim["aux_weight"] == 0
+    assert make_trainer(tmp_path / "default", small_fashion, max_steps=1).optim["aux_weight"] == 1.0  # fast preset
 
 
 def test_ema_half_life_is_in_images():
