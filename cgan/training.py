@@ -354,7 +354,7 @@ class Trainer:
         Returns (loss_d, loss_g, d_real, d_fake) as one detached device tensor, so the step never
         waits for the device; the loop reads it only at log steps.
         """
-        loss_kind, aux_weight = self.optim["loss"], self.optim.get("aux_weight", 0.0)
+        loss_kind, aux_weight = self.optim["loss"], self.optim["aux_weight"]
         condition = one_hot(labels, self.model_config.num_classes)
         z = torch.randn(real.shape[0], self.model_config.z_dim, device=self.device, generator=self.noise_rng)
         autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.bf16 else nullcontext()

@@ -6,6 +6,7 @@ import torch
 
 from cgan import checkpoints
 from cgan.export import load_export
+from cgan.models import one_hot
 from cgan.sampling import generate
 from cgan.training import RunExistsError, ema_beta, recalibrate_batchnorm
 from conftest import make_trainer
@@ -37,7 +38,7 @@ def test_the_auxiliary_classifier_loss_teaches_the_discriminator_the_classes(tmp
     trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=60, aux_weight=1.0)
     assert trainer.model_config.d_classifier and trainer.optim["aux_weight"] == 1.0
     images, labels = trainer._batch(0, {})
-    condition = torch.nn.functional.one_hot(labels.long(), 10).float()
+    condition = one_hot(labels, 10)
 
     def accuracy():
         with torch.no_grad():
