@@ -8,7 +8,12 @@ OUT/NAME (default bench/results/ablation); a finished run is not trained again, 
 rerun to add variants or after an interruption (an unfinished run is resumed). `--parallel N` trains N
 variants at once with one CPU thread each (two single-thread runs do more work on two cores than one
 two-thread run; every run has the same step budget, so sharing changes only wall time). Evaluation:
-`cgan.evaluate` with --per-class images per class, no GAN-train.
+`cgan.evaluate` with --per-class images per class, no GAN-train. `--common FLAGS` go to every variant
+(before its own), and `--device cuda` trains and generates on a GPU (the preset's GPU batch applies unless
+the flags give --batch-size):
+
+    python bench/ablation.py --device cuda --parallel 8 --images 133504 --batch-size 16 \
+        --common "--batch-size 16" base "aux03:--aux-weight 0.3"
 """
 import argparse
 import json
@@ -29,7 +34,7 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
     return name, shlex.split(flags)
 
 
-def train(name: str, flags: list[str], *, out: Path, steps: int, threads: int) -> Path:
+def train(name: str, flags: list[str], *, out: Path, steps: int, threads: int, device: str) -> Path:
     """Train one variant to `steps` (resuming if it was interrupted); returns its export folder."""
     run = out / name
     export = run / "export"
@@ -38,17 +43,17 @@ def train(name: str, flags: list[str], *, out: Path, steps: int, threads: int) -
     resume = ["--resume"] if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()) else ["--overwrite"]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     cmd = [sys.executable, str(ROOT / "train.py"), "--out-dir", str(run), "--max-steps", str(steps),
-           "--epochs", "1000", "--device", "cpu", *resume, *flags]
+           "--epochs", "1000", "--device", device, "--compile", "off", *resume, *flags]
     with open(out / f"{name}.log", "a") as log:
         subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
     return export
 
 
-def evaluate(export: Path, *, per_class: int) -> dict:
+def evaluate(export: Path, *, per_class: int, device: str = "cpu") -> dict:
     result_path = export / "metrics.json"
     if not result_path.is_file():
         subprocess.run([sys.executable, "-m", "cgan.evaluate", "--weights", str(export), "--per-class", str(per_class),
-                        "--no-gan-train", "--device", "cpu", "--out", str(result_path)],
+                        "--no-gan-train", "--device", device, "--out", str(result_path)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return json.loads(result_path.read_text())
 
@@ -64,21 +69,27 @@ def main():
     parser.add_argument("--parallel", type=int, default=2, help="variants trained at once, one thread each")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads per run (default: 1 when several "
                         "run at once, else 2); 1 leaves a core to other work, e.g. a long training run")
+    parser.add_argument("--common", default="", help="train.py flags for every variant, before its own")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda, for training and generating")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "ablation"))
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    variants = [parse_variant(v) for v in args.variants]
+    common = shlex.split(args.common)
+    variants = [(name, common + flags) for name, flags in map(parse_variant, args.variants)]
 
     def run(variant):
         name, flags = variant
-        batch = int(flags[flags.index("--batch-size") + 1]) if "--batch-size" in flags else args.batch_size
+        given = [i for i, flag in enumerate(flags) if flag == "--batch-size"]  # the last one wins, as in train.py
+        batch = int(flags[given[-1] + 1]) if given else args.batch_size
         started = time.perf_counter()
-        export = train(name, flags, out=out, steps=args.images // batch, threads=args.threads or (1 if args.parallel > 1 else 2))
-        result = evaluate(export, per_class=args.per_class)
+        export = train(name, flags, out=out, steps=args.images // batch, device=args.device,
+                       threads=args.threads or (1 if args.parallel > 1 else 2))
+        result = evaluate(export, per_class=args.per_class, device=args.device)
         log = [json.loads(line) for line in (out / name / "log.jsonl").read_text().splitlines()]
         rate = sorted(r["images_per_s"] for r in log)[len(log) // 2]
-        print(f"{name}: done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        print(f"{name}: done in {time.perf_counter() - started:.0f} s: FID {result['fid']:.2f}, "
+              f"recall {result['recall']:.3f}, consistency {result['class_consistency']:.3f}", file=sys.stderr, flush=True)
         return name, flags, result, rate
 
     with ThreadPoolExecutor(args.parallel) as pool:
