@@ -9,8 +9,8 @@ rerun to add variants or after an interruption (an unfinished run is resumed). `
 variants at once with one CPU thread each (two single-thread runs do more work on two cores than one
 two-thread run; every run has the same step budget, so sharing changes only wall time). Evaluation:
 `cgan.evaluate` with --per-class images per class, no GAN-train. `--common FLAGS` go to every variant
-(before its own), and `--device cuda` trains and generates on a GPU (the preset's GPU batch applies unless
-the flags give --batch-size):
+(before its own), and `--device cuda` trains and generates on a GPU, eager (`--compile off`: no compile time
+per run; the preset's GPU batch applies unless the flags give --batch-size):
 
     python bench/ablation.py --device cuda --parallel 8 --images 133504 --batch-size 16 \
         --common "--batch-size 16" base "aux03:--aux-weight 0.3"
