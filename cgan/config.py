@@ -123,7 +123,7 @@ class TrainConfig:
     ema_rampup: float = field(default=0.02, metadata={"help": "early in training the EMA half-life is at most this fraction of images seen (0.02: 2,700 images at 20 CPU minutes, the full half-life from 1,000,000 images)"})
     bn_recalibration_batches: int = field(default=100, metadata={"help": "batches used to recompute the EMA generator's BatchNorm statistics before sampling or export"})
     compile: str = field(default="auto", metadata={"help": f"torch.compile the networks: {', '.join(COMPILE_MODES)} (auto: on for CUDA, off elsewhere; falls back to eager if compiling fails)"})
-    precision: str = field(default="auto", metadata={"help": f"arithmetic on GPUs: {', '.join(PRECISIONS)} (auto: fp32 with TF32 matmuls on CUDA; bf16: autocast)"})
+    precision: str = field(default="auto", metadata={"help": f"training arithmetic: {', '.join(PRECISIONS)} (auto: bf16 autocast on CPUs with bf16 in hardware, AVX512-BF16 or AMX, fp32 on other CPUs, fp32 with TF32 matmuls on CUDA; weights stay fp32)"})
     seed: int = field(default=0, metadata={"help": "random seed (weights, data order, noise)"})
     device: str = field(default="auto", metadata={"help": f"{', '.join(DEVICES)}; auto picks cuda, then mps, then cpu"})
     out_dir: str = field(default="runs/default", metadata={"help": "run folder: config, log.jsonl, sample grids, checkpoints"})

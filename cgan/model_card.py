@@ -84,7 +84,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
         "",
         f"- steps: {training.get('steps', 'n/a')}, images seen: {training.get('images_seen', 'n/a')} "
         f"({training.get('epochs', 'n/a')} epochs), wall time: {hours:.2f} h",
-        f"- hardware: {training.get('hardware', 'n/a')}",
+        f"- hardware: {training.get('hardware', 'n/a')}; arithmetic: {training.get('precision', 'fp32')}",
         f"- loss: {training.get('loss', 'n/a')}, batch size {training.get('batch_size', 'n/a')} "
         f"(effective {training.get('effective_batch_size', 'n/a')}), EMA half-life "
         f"{training.get('ema_halflife_images', 'n/a')} images",

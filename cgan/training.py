@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from . import checkpoints
 from .config import ModelConfig, TrainConfig, resolve, save_json
 from .data import Dataset, load_dataset, to_float
-from .devices import describe
+from .devices import describe, uses_bf16
 from .distributed import Distributed
 from .export import save_export
 from .onnx_export import ONNX_NAME, export_onnx
@@ -185,7 +185,8 @@ class Trainer:
         self.synced_train_seconds = 0.0  # train_seconds as all ranks agree on it (refreshed at log steps)
 
         self.use_cuda_tricks = device.type == "cuda"
-        self.bf16 = self.use_cuda_tricks and config.precision == "bf16"
+        self.bf16 = uses_bf16(config.precision, device)
+        self.arithmetic = "bf16 autocast" if self.bf16 else "fp32"  # what --precision resolved to here
         if self.use_cuda_tricks:
             torch.backends.cuda.matmul.allow_tf32 = True  # fp32 storage, TF32 tensor-core arithmetic
             torch.backends.cudnn.allow_tf32 = True
@@ -272,7 +273,7 @@ class Trainer:
         return {"train": self.config.to_dict(), "model": self.model_config.to_dict(), "optimizer": self.optim,
                 "world_size": self.info.world_size, "effective_batch_size": self.global_batch,
                 "steps_per_epoch": self.steps_per_epoch, "total_steps": self.total_steps,
-                "device": str(self.device)}
+                "device": str(self.device), "precision": self.arithmetic}
 
     def state(self) -> dict[str, Any]:
         return {"step": self.step, "train_seconds": self.train_seconds, **self._network_state(),
@@ -357,7 +358,7 @@ class Trainer:
         loss_kind, aux_weight = self.optim["loss"], self.optim["aux_weight"]
         condition = one_hot(labels, self.model_config.num_classes)
         z = torch.randn(real.shape[0], self.model_config.z_dim, device=self.device, generator=self.noise_rng)
-        autocast = torch.autocast("cuda", dtype=torch.bfloat16) if self.bf16 else nullcontext()
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
         with autocast:
             fake = self.g_train(z, condition)  # (B, C, H, W); reused for the G step after D is updated
             both = (torch.cat([real, fake.detach()]), torch.cat([condition, condition]))
@@ -403,8 +404,8 @@ class Trainer:
                 "epochs": round(self.step / self.steps_per_epoch, 3), "train_seconds": round(self.train_seconds, 1),
                 "hardware": f"{describe(self.device)} x {self.info.world_size}; {platform.processor() or platform.machine()}",
                 "loss": self.optim["loss"], "optimizer": self.optim, "batch_size": self.batch_size,
-                "effective_batch_size": self.global_batch, "ema_halflife_images": self.config.ema_halflife_images,
-                "seed": self.config.seed, "torch": torch.__version__}
+                "precision": self.arithmetic, "effective_batch_size": self.global_batch,
+                "ema_halflife_images": self.config.ema_halflife_images, "seed": self.config.seed, "torch": torch.__version__}
 
     def export(self, folder: Path) -> Path:
         """EMA generator -> config.json + model.safetensors + samples.png in folder."""

@@ -211,3 +211,29 @@ def test_a_timed_run_decays_its_learning_rate_over_the_time_budget(tmp_path, sma
     trainer.step = 900  # steps further along than time: steps rule
     trainer.set_learning_rates()
     assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.1e-3)
+
+
+def test_bf16_autocast_trains_on_the_cpu_and_keeps_fp32_weights(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=3, precision="bf16")
+    assert trainer.bf16
+    seen = []
+    hook = trainer.generator.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
+    stats = trainer.train_step(*trainer._batch(0, {}))
+    hook.remove()
+    assert seen == [torch.bfloat16]  # the arithmetic ran in bf16 ...
+    assert torch.isfinite(stats).all()
+    networks = (trainer.generator, trainer.discriminator, trainer.generator_ema)
+    assert all(p.dtype == torch.float32 for net in networks for p in net.parameters())  # ... the weights did not
+    export = trainer.fit()
+    assert json.loads((export / "config.json").read_text())["training"]["precision"] == "bf16 autocast"
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_precision_is_bf16_only_on_cpus_with_bf16_in_hardware(monkeypatch, native):
+    from cgan import devices
+
+    monkeypatch.setattr(devices, "native_bf16_cpu", lambda: native)
+    assert devices.uses_bf16("auto", torch.device("cpu")) is native
+    assert devices.uses_bf16("fp32", torch.device("cpu")) is False
+    assert devices.uses_bf16("bf16", torch.device("cpu")) is True
+    assert devices.uses_bf16("auto", torch.device("cuda")) is False  # TF32 there, bf16 only when asked
