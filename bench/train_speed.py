@@ -7,7 +7,10 @@
 Prints images/s (median of interleaved repeats) and the ratio to the reference copy. Each measurement
 runs the real cgan training step (Trainer.train_step plus the EMA update) on Fashion-MNIST batches;
 on CUDA the timed region is bracketed by torch.cuda.synchronize(). Compilation happens in the
-warm-up steps and is not timed (its duration is printed).
+warm-up steps and is not timed (its duration is printed). The cgan models train as train.py does, with
+--precision auto (bf16 autocast on CPUs with bf16 in hardware); the reference copy is always fp32:
+
+    python bench/train_speed.py --arch fast --batch-size 16 --variant fp32:precision=fp32   # bf16 against fp32
 """
 import argparse
 import statistics
@@ -99,7 +102,8 @@ def main():
     parser.add_argument("--tried-default", action="store_true",
                         help="also measure the default preset with the design the ablations tried (conditional BN, deeper D)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:FIELD=VALUE,...",
-                        help="also measure the default preset with TrainConfig fields changed, e.g. g48:g_dim=48")
+                        help="also measure the default preset with TrainConfig fields changed, e.g. g48:g_dim=48 "
+                             "(batch_size=N gives the variant its own batch)")
     args = parser.parse_args()
     device = pick_device(args.device)
     torch.manual_seed(0)
@@ -134,7 +138,8 @@ def main():
         for variant in args.variant:
             label, overrides = parse_variant(variant)
             name = f"cgan --arch fast ({label})"
-            steps[name], batches[name], _ = cgan_step("fast", batch_for("fast"), dataset, f"{tmp}/{label}", device,
+            batch = overrides.pop("batch_size", batch_for("fast"))  # a variant may set its own batch
+            steps[name], batches[name], _ = cgan_step("fast", batch, dataset, f"{tmp}/{label}", device,
                                                       modes[-1], **overrides)
         rates = {name: [] for name in steps}
         for _ in range(args.repeats):  # interleaved, so drift on a noisy machine hits every model alike
