@@ -20,18 +20,18 @@ from pathlib import Path
 
 import gradio as gr
 
-from cgan.classifier import load_classifier
+from cgan.evaluation.classifier import load_classifier
 from cgan import values
 from cgan.devices import describe, pick_device
-from cgan.explorer import (MAX_FRAMES, MAX_GRID_SIDE, MAX_SEED, MIN_FRAMES, SLIDER_RANGE, STRIP_VALUES, Explorer,
+from cgan.explorer.inference import (MAX_FRAMES, MAX_GRID_SIDE, MAX_SEED, MIN_FRAMES, SLIDER_RANGE, STRIP_VALUES, Explorer,
                            gif_bytes, labelled_rows)
 from cgan.sampling import grid_image
-from cgan.export import WeightsError, load_generator
-from cgan.nearest import describe_distance, index_for_evaluator
-from cgan.onnx_export import ensure_onnx
-from cgan.result_files import Pruner, private_folder
+from cgan.export.folder import WeightsError, load_generator
+from cgan.evaluation.nearest import describe_distance, index_for_evaluator
+from cgan.export.browser_model import ensure_onnx
+from cgan.explorer.result_files import Pruner, private_folder
 from cgan.sampling import latents_for_seeds
-from cgan.web import generate_view, instant
+from cgan.explorer import generate_view, instant
 
 ROOT = Path(__file__).resolve().parent
 SLIDERS = 8

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sys
 
-from cgan.cli import fail, parse_config
+from cgan.training.flags import fail, parse_config
 from cgan.data import DataNotFoundError
 from cgan.devices import pick_device
-from cgan.distributed import from_environment, init_process_group, shutdown
-from cgan.export import WeightsError
-from cgan.training import RunExistsError, Trainer
+from cgan.training.distributed import from_environment, init_process_group, shutdown
+from cgan.export.folder import WeightsError
+from cgan.training.loop import RunExistsError, Trainer
 
 
 def main(argv=None) -> int:
@@ -25,7 +25,7 @@ def main(argv=None) -> int:
         trainer = Trainer(config, device, info)
         on_epoch_end = None
         if config.push_to_hub and config.push_every:
-            from cgan.hub import push_every_epochs
+            from cgan.export.hub import push_every_epochs
             on_epoch_end = push_every_epochs(config)
         export_dir = trainer.fit(on_epoch_end=on_epoch_end)
     except (DataNotFoundError, RunExistsError, WeightsError, ValueError) as e:
@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     if info.is_main:
         print(f"exported the EMA generator to {export_dir}")
         if config.push_to_hub:
-            from cgan.hub import push_or_explain
+            from cgan.export.hub import push_or_explain
             return push_or_explain(export_dir, config.push_to_hub, private=config.hub_private,
                                    revision=config.hub_revision)
     return 0

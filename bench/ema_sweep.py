@@ -39,10 +39,10 @@ def make_trainer(config, emas: list[tuple[int, float]]):
     """A Trainer that also keeps, checkpoints and exports the extra EMAs."""
     import torch
 
-    from cgan.distributed import Distributed
-    from cgan.export import save_export
+    from cgan.training.distributed import Distributed
+    from cgan.export.folder import save_export
     from cgan.sampling import save_class_grid
-    from cgan.training import GRID_SEEDS, Trainer, ema_beta, recalibrate_batchnorm, update_ema
+    from cgan.training.loop import GRID_SEEDS, Trainer, ema_beta, recalibrate_batchnorm, update_ema
 
     class SweepTrainer(Trainer):
         def __init__(self, *args, **kwargs):
@@ -98,7 +98,7 @@ def main():
     os.environ.update(OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
     import torch
 
-    from cgan.cli import parse_config
+    from cgan.training.flags import parse_config
     torch.set_num_threads(args.threads)
     run = Path(args.out) / "run"
     resume = ["--resume"] if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()) else ["--overwrite"]

@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from cgan import checkpoints  # noqa: E402
+from cgan.training import checkpoints  # noqa: E402
 from cgan.config import ModelConfig  # noqa: E402
 from cgan.data import load_dataset  # noqa: E402
 from cgan.evaluate import evaluate_generator  # noqa: E402
 from cgan.models import build_generator  # noqa: E402
-from cgan.training import recalibrate_batchnorm  # noqa: E402
+from cgan.training.loop import recalibrate_batchnorm  # noqa: E402
 
 
 def main():

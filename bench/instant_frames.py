@@ -5,7 +5,7 @@
 Starts app.py, opens it in Debian's headless Chromium (Playwright), opens the instant tab once to fill the
 browser cache, then reloads and measures the first instant frame after navigation and after the page's load
 event (warm cache; the page opens on the instant tab), then --drags mouse drags across a direction slider (60 moves each) and a ψ drag. Frame time
-is from the input event to the canvas updated (window.cganInstant.frames, recorded by cgan/web/instant.js).
+is from the input event to the canvas updated (window.cganInstant.frames, recorded by cgan/explorer/web/instant.js).
 Prints the median and p95 and the number of server requests made while dragging.
 """
 import argparse

@@ -17,8 +17,8 @@ import sys, time, tempfile, torch
 sys.path.insert(0, sys.argv[1])
 from cgan.config import TrainConfig, ModelConfig
 from cgan.data import load_dataset
-from cgan.distributed import Distributed
-from cgan.training import Trainer, update_ema, ema_beta
+from cgan.training.distributed import Distributed
+from cgan.training.loop import Trainer, update_ema, ema_beta
 steps, batch = int(sys.argv[2]), int(sys.argv[3])
 extra = {"g_norm": "batch", "d_depth": 1, "lr_decay": "none"}
 known = TrainConfig.__dataclass_fields__

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cgan.evaluate import evaluate_generator  # noqa: E402
-from cgan.export import load_export  # noqa: E402
+from cgan.export.folder import load_export  # noqa: E402
 
 
 def main():

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cgan.config import ARCHS, PRESETS, TrainConfig  # noqa: E402
 from cgan.data import load_dataset  # noqa: E402
 from cgan.devices import describe, pick_device  # noqa: E402
-from cgan.distributed import Distributed  # noqa: E402
-from cgan.training import Trainer, ema_beta, update_ema  # noqa: E402
+from cgan.training.distributed import Distributed  # noqa: E402
+from cgan.training.loop import Trainer, ema_beta, update_ema  # noqa: E402
 import reference_copy  # noqa: E402
 
 

@@ -16,13 +16,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from . import metrics
-from .classifier import accuracy, features_and_probs, fit_classifier, load_classifier
-from .cli import fail
-from .data import DataNotFoundError, load_dataset
-from .devices import pick_device
-from .export import WeightsError, load_generator
-from .sampling import generate, to_uint8
+from cgan.evaluation import metrics
+from cgan.evaluation.classifier import accuracy, features_and_probs, fit_classifier, load_classifier
+from cgan.training.flags import fail
+from cgan.data import DataNotFoundError, load_dataset
+from cgan.devices import pick_device
+from cgan.export.folder import WeightsError, load_generator
+from cgan.sampling import generate, to_uint8
 
 DEFAULT_EVALUATOR = Path(__file__).resolve().parent.parent / "weights"
 GAN_TRAIN_EPOCHS = 5

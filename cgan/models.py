@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import spectral_norm
 
-from .config import ModelConfig
+from cgan.config import ModelConfig
 
 
 class ConditionalBatchNorm2d(nn.Module):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .hub import push_or_explain
+from cgan.export.hub import push_or_explain
 
 
 def main(argv=None) -> int:

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .cli import fail
-from .explorer import MAX_SEED
-from .devices import pick_device
-from .evaluate import generate_dataset
-from .export import WeightsError, load_generator
+from cgan.training.flags import fail
+from cgan.explorer.inference import MAX_SEED
+from cgan.devices import pick_device
+from cgan.evaluate import generate_dataset
+from cgan.export.folder import WeightsError, load_generator
 
 
 def safe_name(class_name: str) -> str:

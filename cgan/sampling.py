@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from .models import one_hot
+from cgan.models import one_hot
 
 
 def latents_for_seeds(seeds: Sequence[int], z_dim: int) -> torch.Tensor:

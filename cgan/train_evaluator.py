@@ -10,9 +10,9 @@ import time
 
 import torch
 
-from .classifier import accuracy, fit_classifier, save_classifier
-from .cli import fail
-from .data import DataNotFoundError, load_dataset
+from cgan.evaluation.classifier import accuracy, fit_classifier, save_classifier
+from cgan.training.flags import fail
+from cgan.data import DataNotFoundError, load_dataset
 
 
 def main(argv=None) -> int:

@@ -54,8 +54,8 @@ def tiny_config(out_dir, **overrides):
 
 
 def make_trainer(out_dir, dataset, **overrides):
-    from cgan.distributed import Distributed
-    from cgan.training import Trainer
+    from cgan.training.distributed import Distributed
+    from cgan.training.loop import Trainer
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     return Trainer(tiny_config(out_dir, **overrides), torch.device("cpu"), Distributed(), dataset=dataset)

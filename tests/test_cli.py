@@ -94,7 +94,7 @@ def test_sigkill_at_any_moment_leaves_a_checkpoint_that_resumes(tmp_path):
     time.sleep(0.37)  # somewhere in the middle of the next steps or checkpoint writes
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    from cgan.checkpoints import list_checkpoints
+    from cgan.training.checkpoints import list_checkpoints
 
     newest = int(list_checkpoints(out)[-1].stem.split("-")[1])
     assert newest >= 2
@@ -121,7 +121,7 @@ def test_ctrl_c_or_sigterm_keeps_every_finished_step(tmp_path, signum):
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
-    from cgan.checkpoints import list_checkpoints
+    from cgan.training.checkpoints import list_checkpoints
 
     saved = [int(p.stem.split("-")[1]) for p in list_checkpoints(out)]
     steps = [json.loads(line)["step"] for line in log.read_text().splitlines()]
@@ -241,7 +241,7 @@ def test_app_refuses_a_bad_or_busy_port_clearly(tiny_export, port, phrase):
 
 
 def test_resume_keeps_what_the_preset_resolved_to_when_the_run_started(tmp_path):
-    from cgan.cli import parse_config
+    from cgan.training.flags import parse_config
 
     # A run started when the preset meant batch 24, g_dim 48 and lr 3e-4 (none of them given as flags).
     run_dir = tmp_path / "run"

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from cgan.explorer import Explorer, gif_bytes, gif_frame_count, latent_directions
-from cgan.export import load_export
+from cgan.explorer.inference import Explorer, gif_bytes, gif_frame_count, latent_directions
+from cgan.export.folder import load_export
 from cgan.sampling import generate, to_uint8
 
 
@@ -79,7 +79,7 @@ def test_bad_input_says_what_is_allowed(explorer, call, phrase):
 
 
 def test_direction_strips_hold_the_current_image_at_the_middle_of_each_row(explorer):
-    from cgan.explorer import STRIP_VALUES
+    from cgan.explorer.inference import STRIP_VALUES
 
     sliders = [0.5, 0, 0, -1.0, 0, 0, 0, 0]
     strips = explorer.direction_strips("Bag", 11, sliders=sliders)
@@ -94,7 +94,7 @@ def test_direction_strips_hold_the_current_image_at_the_middle_of_each_row(explo
 
 
 def test_every_direction_gets_a_description_from_measured_effects(explorer):
-    from cgan.explorer import image_properties
+    from cgan.explorer.inference import image_properties
 
     assert len(explorer.descriptions) == len(explorer.directions)
     assert all(isinstance(text, str) and text for text in explorer.descriptions)
@@ -108,7 +108,7 @@ def test_every_direction_gets_a_description_from_measured_effects(explorer):
 
 
 def test_labelled_rows_put_a_label_column_before_the_grid():
-    from cgan.explorer import labelled_rows
+    from cgan.explorer.inference import labelled_rows
     from cgan.sampling import grid_image
 
     pixels = np.full((6, 28, 28), 255, np.uint8)

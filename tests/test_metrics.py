@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from cgan import metrics
-from cgan.classifier import load_classifier
+from cgan.evaluation import metrics
+from cgan.evaluation.classifier import load_classifier
 from cgan.data import load_dataset
 from cgan.evaluate import DEFAULT_EVALUATOR, balanced_subset, compare, evaluate_generator, format_table
 
@@ -73,7 +73,7 @@ def test_a_collapsed_generator_has_no_recall_and_high_intra_class_fid(real):
 
 
 def test_evaluate_runs_on_a_generator(tiny_export):
-    from cgan.export import load_export
+    from cgan.export.folder import load_export
 
     generator = load_export(tiny_export)
     result = evaluate_generator(generator, per_class=20, gan_train=False, progress=False)

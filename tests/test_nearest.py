@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from cgan.classifier import Classifier
-from cgan.nearest import NearestIndex, describe_distance
+from cgan.evaluation.classifier import Classifier
+from cgan.evaluation.nearest import NearestIndex, describe_distance
 
 
 @pytest.fixture(scope="module")

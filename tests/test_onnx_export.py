@@ -6,7 +6,7 @@ import torch
 
 from cgan.config import PRESETS, ModelConfig
 from cgan.models import build_generator
-from cgan.onnx_export import ONNX_NAME, CroppedGenerator, ensure_onnx, export_onnx
+from cgan.export.browser_model import ONNX_NAME, CroppedGenerator, ensure_onnx, export_onnx
 
 
 def preset_generator(arch: str) -> torch.nn.Module:
@@ -40,7 +40,7 @@ def test_onnx_output_equals_torch(tmp_path, arch):
 
 
 def test_ensure_onnx_uses_the_export_folders_file_or_builds_one_in_the_cache(tmp_path, monkeypatch, tiny_export):
-    from cgan.export import load_generator
+    from cgan.export.folder import load_generator
 
     monkeypatch.setenv("CGAN_CACHE", str(tmp_path / "cache"))
     generator = load_generator(tiny_export)

@@ -2,7 +2,7 @@
 import os
 import time
 
-from cgan.result_files import Pruner, prune
+from cgan.explorer.result_files import Pruner, prune
 
 
 def make(path, age_s):

@@ -4,11 +4,11 @@ import json
 import pytest
 import torch
 
-from cgan import checkpoints
-from cgan.export import load_export
+from cgan.training import checkpoints
+from cgan.export.folder import load_export
 from cgan.models import one_hot
 from cgan.sampling import generate
-from cgan.training import RunExistsError, ema_beta, recalibrate_batchnorm
+from cgan.training.loop import RunExistsError, ema_beta, recalibrate_batchnorm
 from conftest import make_trainer
 
 
@@ -128,7 +128,7 @@ def test_checkpoints_are_atomic_and_pruned(tmp_path):
 
 def test_foreach_ema_update_matches_the_formula():
     from cgan.models import build_generator
-    from cgan.training import update_ema
+    from cgan.training.loop import update_ema
     from test_models import tiny_model
 
     torch.manual_seed(0)
@@ -144,7 +144,7 @@ def test_foreach_ema_update_matches_the_formula():
 
 
 def test_linear_decay_brings_the_learning_rate_to_zero_at_the_last_step(tmp_path, small_fashion):
-    from cgan.training import lr_factor
+    from cgan.training.loop import lr_factor
 
     assert lr_factor("linear", 0, 100) == 1.0 and lr_factor("linear", 50, 100) == 0.5
     assert lr_factor("none", 99, 100) == 1.0
@@ -156,7 +156,7 @@ def test_linear_decay_brings_the_learning_rate_to_zero_at_the_last_step(tmp_path
 
 
 def test_a_late_linear_decay_holds_the_learning_rate_then_brings_it_to_zero(tmp_path, small_fashion):
-    from cgan.training import lr_factor
+    from cgan.training.loop import lr_factor
 
     assert [lr_factor("linear", s, 100, 0.8) for s in (0, 80, 90, 100)] == pytest.approx([1.0, 1.0, 0.5, 0.0])
     trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=8, lr=1e-3, lr_decay="linear", lr_decay_start=0.5)

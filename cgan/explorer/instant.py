@@ -1,6 +1,6 @@
 """The instant tab's page parts: its controls as HTML, its configuration, and where its files are served from.
 
-The JavaScript that runs the generator is cgan/web/instant.js; the runtime is vendored (fetch_runtime.py).
+The JavaScript that runs the generator is cgan/explorer/web/instant.js; the runtime is vendored (fetch_runtime.py).
 """
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import html
 import json
 from pathlib import Path
 
-from ..explorer import MAX_SEED, SLIDER_RANGE, Explorer
-from ..sampling import latents_for_seeds
-from .fetch_runtime import VENDOR
+from cgan.explorer.inference import MAX_SEED, SLIDER_RANGE, Explorer
+from cgan.sampling import latents_for_seeds
+from cgan.explorer.assets import WEB
+from cgan.explorer.fetch_runtime import VENDOR
 
-SCRIPT = Path(__file__).resolve().parent / "instant.js"
-PRELOAD = Path(__file__).resolve().parent / "preload.js"
+SCRIPT = WEB / "instant.js"
+PRELOAD = WEB / "preload.js"
 RUNTIME_SCRIPT = VENDOR / "ort.wasm.min.js"
 
 

@@ -14,9 +14,9 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
-from . import values
-from .classifier import Classifier, features_and_probs
-from .sampling import grid_image, latents_for_seeds, lerp, slerp, synthesize, to_uint8
+from cgan import values
+from cgan.evaluation.classifier import Classifier, features_and_probs
+from cgan.sampling import grid_image, latents_for_seeds, lerp, slerp, synthesize, to_uint8
 
 MAX_SEED = 2**32 - 1
 SLIDER_RANGE = 3.0

@@ -19,7 +19,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from .classifier import Classifier, features_and_probs
+from cgan.evaluation.classifier import Classifier, features_and_probs
 
 NEIGHBOURS = 3
 
@@ -114,8 +114,8 @@ def index_for_evaluator(evaluator_dir: str | os.PathLike, *, data_dir: str | Non
     The dataset comes from disk when present, else through the project's data code (torchvision's
     download); the features are cached. Raises FileNotFoundError or DataNotFoundError when it cannot.
     """
-    from .classifier import WEIGHTS_NAME, load_classifier
-    from .data import load_dataset
+    from cgan.evaluation.classifier import WEIGHTS_NAME, load_classifier
+    from cgan.data import load_dataset
 
     classifier, info = load_classifier(evaluator_dir)
     train = load_dataset(info["dataset"], data_dir=data_dir, train=True)

@@ -5,9 +5,9 @@ the server for the image with one server-function call and swaps it in place.
 """
 from __future__ import annotations
 
-from pathlib import Path
+from cgan.explorer.assets import WEB
 
-SCRIPT = Path(__file__).resolve().parent / "generate.js"
+SCRIPT = WEB / "generate.js"
 
 # The controls' values, in app.py's `controls` order, handed to generate.js (kept if it has not started yet).
 _HAND_OVER = """

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .export import CONFIG_NAME, SAMPLES_NAME, read_config
+from cgan.export.folder import CONFIG_NAME, SAMPLES_NAME, read_config
 
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
 ARCH_TEXT = {

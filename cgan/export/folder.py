@@ -14,8 +14,8 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .config import ModelConfig, save_json
-from .models import build_generator
+from cgan.config import ModelConfig, save_json
+from cgan.models import build_generator
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -97,7 +97,7 @@ def load_generator(weights: str | os.PathLike, *, revision: str | None = None,
         return load_export(path, device=device)
     text = str(weights)
     if text.count("/") == 1 and not text.startswith((".", "/")) and not text.endswith("/"):
-        from .hub import download_export  # the only module that talks to the Hub
+        from cgan.export.hub import download_export  # the only module that talks to the Hub
 
         folder = download_export(text, revision=revision)
         return load_export(folder, device=device, source=f"{text}" + (f"@{revision}" if revision else ""))

@@ -1,9 +1,9 @@
 """Fetch the pinned onnxruntime-web files that the app's instant mode serves, and check them.
 
-    python -m cgan.web.fetch_runtime            # download from the npm registry (if missing or wrong), verify
-    python -m cgan.web.fetch_runtime --check    # verify the committed files; download nothing
+    python -m cgan.explorer.fetch_runtime            # download from the npm registry (if missing or wrong), verify
+    python -m cgan.explorer.fetch_runtime --check    # verify the committed files; download nothing
 
-The files are committed under cgan/web/vendor/, so the app and a Space work from the repo alone (no CDN,
+The files are committed under cgan/explorer/web/vendor/, so the app and a Space work from the repo alone (no CDN,
 works offline). The tarball is checked against npm's sha512 integrity, each file against its sha256.
 """
 from __future__ import annotations
@@ -17,6 +17,8 @@ import tarfile
 import urllib.request
 from pathlib import Path
 
+from cgan.explorer.assets import WEB
+
 VERSION = "1.30.0"
 TARBALL = f"https://registry.npmjs.org/onnxruntime-web/-/onnxruntime-web-{VERSION}.tgz"
 INTEGRITY = "sha512-q0y+JrrtukXSzsBWEMccVfqX25LRmosXHF+CaRJmg8pZClzcV7svNc4rKY3jL02Vb7QmRMDs1SigqR4CXAfKYQ=="
@@ -26,7 +28,7 @@ FILES = {
     "ort-wasm-simd-threaded.mjs": "e13f7f94fc51b4ca72b12faeb1ee95f4ace6dfbc8939bc718aabdc0a27c4299b",
     "ort-wasm-simd-threaded.wasm": "3398c10d07d229bd91b364548e130e0e51a8e5704b88c7c083ebbeb78842dee2",
 }
-VENDOR = Path(__file__).resolve().parent / "vendor" / f"onnxruntime-web-{VERSION}"
+VENDOR = WEB / "vendor" / f"onnxruntime-web-{VERSION}"
 
 
 def sha256(data: bytes) -> str:

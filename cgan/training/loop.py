@@ -16,16 +16,16 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import checkpoints
-from .config import ModelConfig, TrainConfig, resolve, save_json
-from .data import Dataset, load_dataset, to_float
-from .devices import describe, uses_bf16
-from .distributed import Distributed
-from .export import save_export
-from .onnx_export import ONNX_NAME, export_onnx
-from .models import build_discriminator, build_generator, one_hot
-from .sampling import save_class_grid
-from .stop_signals import StopRequests
+from cgan.training import checkpoints
+from cgan.config import ModelConfig, TrainConfig, resolve, save_json
+from cgan.data import Dataset, load_dataset, to_float
+from cgan.devices import describe, uses_bf16
+from cgan.training.distributed import Distributed
+from cgan.export.folder import save_export
+from cgan.export.browser_model import ONNX_NAME, export_onnx
+from cgan.models import build_discriminator, build_generator, one_hot
+from cgan.sampling import save_class_grid
+from cgan.training.stop_signals import StopRequests
 
 GRID_SEEDS = range(10)  # fixed latents of the per-epoch sample grids
 STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")  # what train_step returns, in order

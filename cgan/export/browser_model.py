@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .sampling import center_crop
+from cgan.sampling import center_crop
 
 ONNX_NAME = "model.onnx"
 
@@ -58,7 +58,7 @@ def ensure_onnx(generator: nn.Module, folder: str | os.PathLike) -> tuple[Path |
     ($CGAN_CACHE/onnx/<weights digest>/, never into a downloaded folder). (path, "") or (None, why not)."""
     import hashlib
 
-    from .nearest import cache_dir
+    from cgan.evaluation.nearest import cache_dir
 
     folder = Path(folder)
     if (folder / ONNX_NAME).is_file():

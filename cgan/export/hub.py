@@ -14,13 +14,13 @@ from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError,
                                     RepositoryNotFoundError, RevisionNotFoundError)
 
-from .export import CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME, WeightsError
-from .onnx_export import ONNX_NAME
-from .model_card import write_card
+from cgan.export.folder import CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME, WeightsError
+from cgan.export.browser_model import ONNX_NAME
+from cgan.export.model_card import write_card
 
 if TYPE_CHECKING:
-    from .config import TrainConfig
-    from .training import Trainer
+    from cgan.config import TrainConfig
+    from cgan.training.loop import Trainer
 
 EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, ONNX_NAME, SAMPLES_NAME, "README.md", "metrics.json",
                 "evaluator.safetensors", "evaluator.json"]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .config import TrainConfig
+from cgan.config import TrainConfig
 
 _TYPES = {"str": str, "int": int, "float": float}
 

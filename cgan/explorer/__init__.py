@@ -1,0 +1,1 @@
+"""Serving a generator: inference for the app, its endpoints and tabs, the page scripts and result files."""
