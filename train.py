@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import sys
 
-from cgan.training.flags import fail, parse_config
+from cgan.console import fail
 from cgan.data import DataNotFoundError
 from cgan.devices import pick_device
+from cgan.export import WeightsError
+from cgan.export.hub import push_or_explain
 from cgan.training.distributed import from_environment, init_process_group, shutdown
-from cgan.export.folder import WeightsError
-from cgan.training.loop import RunExistsError, Trainer
+from cgan.training.flags import parse_config
+from cgan.training.loop import Trainer
+from cgan.training.run_folder import RunExistsError
+
+
+def push_every_epochs(trainer: Trainer, epoch: int) -> None:
+    """The epoch_end hook of --push-every: export and push every N epochs (rank 0 only)."""
+    config = trainer.config
+    if epoch % config.push_every or not trainer.info.is_main:
+        return
+    folder = trainer.export(trainer.export_dir)
+    push_or_explain(folder, config.push_to_hub, private=config.hub_private, revision=config.hub_revision)
 
 
 def main(argv=None) -> int:
@@ -23,11 +35,9 @@ def main(argv=None) -> int:
         device = pick_device(config.device, local_rank=info.local_rank)
         init_process_group(info, device)
         trainer = Trainer(config, device, info)
-        on_epoch_end = None
         if config.push_to_hub and config.push_every:
-            from cgan.export.hub import push_every_epochs
-            on_epoch_end = push_every_epochs(config)
-        export_dir = trainer.fit(on_epoch_end=on_epoch_end)
+            trainer.on("epoch_end", push_every_epochs)
+        export_dir = trainer.fit()
     except (DataNotFoundError, RunExistsError, WeightsError, ValueError) as e:
         fail(str(e), code=2)
     except KeyboardInterrupt:
@@ -37,7 +47,6 @@ def main(argv=None) -> int:
     if info.is_main:
         print(f"exported the EMA generator to {export_dir}")
         if config.push_to_hub:
-            from cgan.export.hub import push_or_explain
             return push_or_explain(export_dir, config.push_to_hub, private=config.hub_private,
                                    revision=config.hub_revision)
     return 0

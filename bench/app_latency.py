@@ -1,4 +1,4 @@
-"""App speed on this machine: server-side time for one image and an 8x8 grid, slider updates as the browser
+"""App speed on the computer it runs on: server-side time for one image and an 8x8 grid, slider updates as the browser
 experiences them (p50/p95), slider updates through the REST API, and 8 concurrent clients x 50 requests.
 
     python bench/app_latency.py [--weights weights] [--no-browser]
@@ -19,9 +19,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-from app import load_explorer  # noqa: E402
-from app_server import AppServer  # noqa: E402
+from cgan.explorer.server import load_explorer  # noqa: E402
+from cgan.explorer.local_server import AppServer  # noqa: E402
 
 
 def percentile(values, q):

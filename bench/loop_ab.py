@@ -18,7 +18,9 @@ sys.path.insert(0, sys.argv[1])
 from cgan.config import TrainConfig, ModelConfig
 from cgan.data import load_dataset
 from cgan.training.distributed import Distributed
-from cgan.training.loop import Trainer, update_ema, ema_beta
+from cgan.training.ema import update_ema
+from cgan.training.loop import Trainer
+from cgan.training.schedules import ema_beta
 steps, batch = int(sys.argv[2]), int(sys.argv[3])
 extra = {"g_norm": "batch", "d_depth": 1, "lr_decay": "none"}
 known = TrainConfig.__dataclass_fields__
@@ -29,7 +31,7 @@ with tempfile.TemporaryDirectory() as tmp:
     assert trainer.model_config.to_dict().get("d_depth", 1) == 1
     cache = {}
     def step(i):
-        trainer.train_step(*trainer._batch(i, cache))
+        trainer.train_step(*trainer.batch(i, cache))
         update_ema(trainer.generator_ema, trainer.generator, 0.999)
     for i in range(3):
         step(i)

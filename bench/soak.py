@@ -7,7 +7,7 @@ Starts app.py with its own TMPDIR and GRADIO_TEMP_DIR (so every file it leaves i
 /class_grid and /nearest requests over the REST API, and prints the files and bytes under those folders and
 the server's resident memory (VmRSS) every --every requests, then the first half's end against the last.
 Result files live --cache-minutes (the app's default is 15; a short age lets a few minutes of requests show
-the bound instead of the growth before it); Gradio keeps at most app.SESSIONS sessions in memory.
+the bound instead of the growth before it); Gradio keeps at most cgan.explorer.server.SESSIONS sessions in memory.
 """
 import argparse
 import random
@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
-from app_server import AppServer  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from cgan.explorer.local_server import AppServer  # noqa: E402
 
 
 def folder_size(folder: Path) -> tuple[int, int]:

@@ -27,7 +27,9 @@ from cgan.config import ARCHS, PRESETS, TrainConfig  # noqa: E402
 from cgan.data import load_dataset  # noqa: E402
 from cgan.devices import describe, pick_device  # noqa: E402
 from cgan.training.distributed import Distributed  # noqa: E402
-from cgan.training.loop import Trainer, ema_beta, update_ema  # noqa: E402
+from cgan.training.ema import update_ema  # noqa: E402
+from cgan.training.loop import Trainer  # noqa: E402
+from cgan.training.schedules import ema_beta  # noqa: E402
 import reference_copy  # noqa: E402
 
 
@@ -74,14 +76,14 @@ def cgan_step(arch, batch_size, dataset, out_dir, device, compile_mode, **overri
     cache, counter = {}, [0]
     beta = ema_beta(batch_images=trainer.batch_size, images_seen=10**9, halflife_images=20_000, rampup=0.0)
     started = time.perf_counter()
-    trainer._first_step(*trainer._batch(0, cache))  # compiles when compiling
+    trainer.first_step(*trainer.batch(0, cache))  # compiles when compiling
     synchronize(device)
     if trainer.compiled:
         print(f"  {arch}: compiled in {time.perf_counter() - started:.1f} s", flush=True)
 
     def step():
         counter[0] += 1
-        trainer.train_step(*trainer._batch(counter[0], cache))
+        trainer.train_step(*trainer.batch(counter[0], cache))
         update_ema(trainer.generator_ema, trainer.generator, beta)
 
     return step, trainer.batch_size, trainer.compiled

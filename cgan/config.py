@@ -6,7 +6,6 @@ source of truth for `train.py --help`: every field becomes a flag with its help 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -184,15 +183,9 @@ class TrainConfig:
 
 # What each preset sets. Flags the user gives explicitly win over these.
 PRESETS: dict[str, dict[str, Any]] = {
-    # CPU default: 28x28, a lean DCGAN-style generator (z + one-hot in, ConvTranspose + class-conditional
-    # BatchNorm + ReLU, Tanh; recall up in all four seed pairs measured, FID 14.7 / 15.0 against 13.2 / 24.6
-    # with the head below at equal images; 12 % slower, so a tie on FID per minute) and a spectral-norm projection discriminator with two convs at 14x14 and at 7x7
-    # and an auxiliary classifier head (AC-GAN loss, weight 1: FID 22.3 and 19.8 against 28.3 and 30.8
-    # without it on the same seeds at 20 minutes), hinge loss, constant learning rate 4e-4, batch 16 on CPUs
-    # (as many images per second as 32, twice the steps: a lower FID at every point measured up to 178,000
-    # images). The options tried against it (--g-norm batch, --aux-weight 0 / 0.3 / 3, --lr-decay linear,
-    # --batch-size 32, --g-dim 32 / 96, --d-dim 48, --loss bce, --beta1 0, --lr 8e-4, --d-depth 1 and
-    # --lr 2e-4, the first default) are flags; README "Quality" says what each did.
+    # The CPU default: a lean DCGAN-style generator at 28x28 with class-conditional BatchNorm, and a spectral-norm
+    # projection discriminator with two convs at 14x14 and at 7x7 and an auxiliary classifier head; hinge loss,
+    # constant learning rate 4e-4, batch 16 on CPUs. docs/quality.md has what each choice measured.
     "fast": dict(model=dict(arch="fast", z_dim=64, g_dim=64, d_dim=32, d_conditioning="projection", d_depth=2,
                             g_norm="conditional"),
                  loss="hinge", aux_weight=1.0, lr=4e-4, beta1=0.5, batch_size=16,
@@ -237,10 +230,3 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
                  batch_size=train.batch_size or preset["batch_size"],
                  beta1=preset["beta1"] if train.beta1 is None else train.beta1, beta2=train.beta2)
     return model, optim
-
-
-def save_json(path, data: dict[str, Any]) -> None:
-    """Write JSON readably (sorted keys are not used: field order documents the config)."""
-    with open(path, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")

@@ -47,6 +47,15 @@ class Dataset:
     def __len__(self) -> int:
         return self.images.shape[0]
 
+    def pixels(self) -> np.ndarray:
+        """The images as numpy uint8 (N, H, W) for grayscale or (N, H, W, 3) for colour."""
+        return as_pixels(self.images)
+
+
+def as_pixels(images: torch.Tensor) -> np.ndarray:
+    """uint8 (N, C, H, W) -> numpy (N, H, W) for one channel or (N, H, W, C) otherwise."""
+    return (images[:, 0] if images.shape[1] == 1 else images.permute(0, 2, 3, 1)).numpy()
+
 
 def to_float(images: torch.Tensor, image_size: int) -> torch.Tensor:
     """uint8 (B, C, h, w) -> float in [-1, 1], zero-padded (value -1) to image_size."""

@@ -18,7 +18,7 @@ def pick_device(name: str = "auto", *, local_rank: int = 0) -> torch.device:
             raise ValueError("--device cuda was asked for, but torch sees no CUDA GPU")
         return torch.device("cuda", local_rank % torch.cuda.device_count())
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ValueError("--device mps was asked for, but this machine has no MPS device")
+        raise ValueError("--device mps was asked for, but this computer has no MPS device")
     if name not in ("cpu", "mps"):
         raise ValueError(f"unknown device {name!r}; choose auto, cpu, cuda or mps")
     return torch.device(name)

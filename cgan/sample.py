@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
@@ -14,11 +13,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from cgan.training.flags import fail
-from cgan.explorer.inference import MAX_SEED
+from cgan import values
+from cgan.console import fail, generator_parser
 from cgan.devices import pick_device
-from cgan.evaluate import generate_dataset
-from cgan.export.folder import WeightsError, load_generator
+from cgan.export import WeightsError, load_generator
+from cgan.sampling import generate_dataset
 
 
 def safe_name(class_name: str) -> str:
@@ -27,22 +26,21 @@ def safe_name(class_name: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--weights", default="weights", help="export folder or Hub repo id USER/REPO")
-    parser.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit)")
+    parser = generator_parser(__doc__)
     parser.add_argument("--per-class", type=int, default=10, help="images per class")
     parser.add_argument("--out", required=True, help="FILE.npz (arrays 'images' uint8 and 'labels' int64) or a FOLDER for PNGs")
     parser.add_argument("--seed", type=int, default=0, help="first latent seed; image i uses seed + i")
     parser.add_argument("--truncation", type=float, default=1.0, help="truncation psi (1 = none, smaller = cleaner, less varied)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     args = parser.parse_args(argv)
     if args.per_class < 1:
         parser.error("--per-class must be at least 1")
-    if not 0 <= args.truncation <= 2:  # the same rule as the app's ψ slider
-        parser.error("--truncation must be from 0 to 2")
-    if not 0 <= args.seed <= MAX_SEED:
-        parser.error(f"--seed must be a whole number from 0 to {MAX_SEED}, got {args.seed}")
+    low, high = values.TRUNCATION  # the same rules as the app's controls
+    if not low <= args.truncation <= high:
+        parser.error(f"--truncation must be from {low:g} to {high:g}")
+    try:
+        values.seed(args.seed)
+    except ValueError as e:
+        parser.error(f"--{e}")
     out = Path(args.out)
     target = out.parent if out.suffix == ".npz" else out
     existing = next((p for p in [target, *target.parents] if p.exists()), None)
@@ -53,8 +51,8 @@ def main(argv=None) -> int:
     except (WeightsError, ValueError) as e:
         fail(str(e), code=2)
     last_seed = args.seed + args.per_class * generator.config.num_classes - 1
-    if last_seed > MAX_SEED:
-        parser.error(f"--seed {args.seed}: the images would use seeds up to {last_seed}, past {MAX_SEED}")
+    if last_seed > values.MAX_SEED:
+        parser.error(f"--seed {args.seed}: the images would use seeds up to {last_seed}, past {values.MAX_SEED}")
     images, labels = generate_dataset(generator, per_class=args.per_class, seed=args.seed,
                                       truncation=args.truncation, progress=args.per_class * generator.config.num_classes >= 2000)
     if out.suffix == ".npz":

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import nn
+from tqdm.auto import tqdm
 
 from cgan.models import one_hot
 
@@ -88,11 +89,28 @@ def grid_image(pixels: np.ndarray, *, columns: int, scale: int = 1, padding: int
     return image
 
 
+def class_rows(z: torch.Tensor, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Latents and one-hot conditions for every class in a row, the same latents z (columns, z_dim) in each."""
+    return z.repeat(num_classes, 1), torch.eye(num_classes).repeat_interleave(len(z), dim=0)
+
+
 def class_grid(generator: nn.Module, *, seeds: Sequence[int], truncation: float = 1.0) -> np.ndarray:
     """One row per class, one column per seed: uint8 (num_classes * len(seeds), H, W[, 3])."""
+    z = latents_for_seeds(seeds, generator.config.z_dim) * truncation
+    return to_uint8(synthesize(generator, *class_rows(z, generator.config.num_classes)))
+
+
+def generate_dataset(generator: nn.Module, *, per_class: int, seed: int = 0, truncation: float = 1.0,
+                     batch_size: int = 500, progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """per_class uint8 images of every class, seeds seed, seed+1, ... (one latent per seed), and their labels."""
     num_classes = generator.config.num_classes
-    labels = [c for c in range(num_classes) for _ in seeds]
-    return to_uint8(generate(generator, labels, list(seeds) * num_classes, truncation=truncation))
+    labels = np.repeat(np.arange(num_classes), per_class)
+    seeds = seed + np.arange(len(labels))
+    chunks = []
+    for start in tqdm(range(0, len(labels), batch_size), disable=not progress, desc="generating", unit="batch"):
+        chunks.append(to_uint8(generate(generator, labels[start:start + batch_size].tolist(),
+                                        seeds[start:start + batch_size].tolist(), truncation=truncation)))
+    return np.concatenate(chunks), labels
 
 
 def save_class_grid(generator: nn.Module, path, *, seeds: Sequence[int] = range(10), scale: int = 2) -> None:

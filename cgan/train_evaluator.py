@@ -11,7 +11,7 @@ import time
 import torch
 
 from cgan.evaluation.classifier import accuracy, fit_classifier, save_classifier
-from cgan.training.flags import fail
+from cgan.console import fail
 from cgan.data import DataNotFoundError, load_dataset
 
 

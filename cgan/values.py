@@ -9,6 +9,14 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+# The ranges users may ask for, shared by the app's controls, its API, the page's scripts and the CLI.
+MAX_SEED = 2**32 - 1  # seeds are 0 ... MAX_SEED (a CPU torch.Generator seed per image)
+TRUNCATION = (0.0, 2.0)  # truncation psi: 1 = none, smaller = cleaner and less varied
+SLIDER_RANGE = 3.0  # latent direction sliders go from -SLIDER_RANGE to +SLIDER_RANGE (standard deviations)
+MAX_GRID_SIDE = 8  # the Generate tab's grid is at most MAX_GRID_SIDE x MAX_GRID_SIDE images
+FRAMES = (2, 64)  # interpolation frames
+
+
 
 def shown(value: Any, limit: int = 60) -> str:
     """repr() of user input for an error message, shortened."""
@@ -43,3 +51,13 @@ def flag(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"{what} must be true or false, got {shown(value)}")
     return value
+
+
+def seed(value: Any, what: str = "seed") -> int:
+    """A whole number from 0 to MAX_SEED."""
+    return number(value, what, 0, MAX_SEED, whole=True)
+
+
+def truncation(value: Any) -> float:
+    """A truncation psi within TRUNCATION."""
+    return number(value, "truncation", *TRUNCATION)

@@ -4,7 +4,7 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-from cgan.explorer.inference import gif_frame_count
+from cgan.explorer.pictures import gif_frame_count
 
 
 @pytest.fixture(scope="module")

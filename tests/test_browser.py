@@ -3,7 +3,7 @@ import base64
 
 import pytest
 
-from cgan.explorer.inference import gif_frame_count
+from cgan.explorer.pictures import gif_frame_count
 from conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow
@@ -154,7 +154,7 @@ def test_the_class_grid_labels_its_rows_and_fits_the_window(page, app_url):
 
 
 def test_the_interpolation_plays_as_an_animation_in_the_page(page, app_url):
-    from cgan.explorer.inference import gif_frame_count
+    from cgan.explorer.pictures import gif_frame_count
 
     page.goto(app_url)
     page.get_by_role("tab", name="Interpolate").click()

@@ -136,7 +136,7 @@ def test_ctrl_c_or_sigterm_keeps_every_finished_step(tmp_path, signum):
 @pytest.mark.slow
 def test_torchrun_with_two_processes_trains_and_only_rank_0_writes(tmp_path):
     out = tmp_path / "run"
-    from app_server import free_port
+    from cgan.explorer.local_server import free_port
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",

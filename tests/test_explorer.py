@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from cgan.explorer.inference import Explorer, gif_bytes, gif_frame_count, latent_directions
-from cgan.export.folder import load_export
+from cgan.explorer.inference import Explorer, latent_directions
+from cgan.explorer.pictures import gif_bytes, gif_frame_count
+from cgan.export import load_export
 from cgan.sampling import generate, to_uint8
 
 
@@ -108,7 +109,7 @@ def test_every_direction_gets_a_description_from_measured_effects(explorer):
 
 
 def test_labelled_rows_put_a_label_column_before_the_grid():
-    from cgan.explorer.inference import labelled_rows
+    from cgan.explorer.pictures import labelled_rows
     from cgan.sampling import grid_image
 
     pixels = np.full((6, 28, 28), 255, np.uint8)

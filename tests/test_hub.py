@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from cgan.export.folder import WeightsError, load_export, load_generator
+from cgan.export import WeightsError, load_export, load_generator
 from cgan.export.hub import push_export, push_or_explain
 from cgan.sampling import generate
 from conftest import ROOT

@@ -5,14 +5,15 @@ import pytest
 from cgan.evaluation import metrics
 from cgan.evaluation.classifier import load_classifier
 from cgan.data import load_dataset
-from cgan.evaluate import DEFAULT_EVALUATOR, balanced_subset, compare, evaluate_generator, format_table
+from cgan.evaluation.classifier import SHIPPED_EVALUATOR
+from cgan.evaluation.report import balanced_subset, compare, evaluate_generator, format_table
 
 PER_CLASS = 200
 
 
 @pytest.fixture(scope="module")
 def real():
-    classifier, info = load_classifier(DEFAULT_EVALUATOR)
+    classifier, info = load_classifier(SHIPPED_EVALUATOR)
     train, test = load_dataset("fashion-mnist"), load_dataset("fashion-mnist", train=False)
     test_images, test_labels = balanced_subset(test.images, test.labels, PER_CLASS, 0)
     train_a, labels_a = balanced_subset(train.images, train.labels, PER_CLASS, 1)
@@ -37,7 +38,7 @@ def test_frechet_distance_of_known_gaussians():
 
 
 def test_evaluator_shipped_with_its_accuracy():
-    _, info = load_classifier(DEFAULT_EVALUATOR)
+    _, info = load_classifier(SHIPPED_EVALUATOR)
     assert info["test_accuracy"] > 0.88 and info["class_names"][0] == "T-shirt/top"
 
 
@@ -73,7 +74,7 @@ def test_a_collapsed_generator_has_no_recall_and_high_intra_class_fid(real):
 
 
 def test_evaluate_runs_on_a_generator(tiny_export):
-    from cgan.export.folder import load_export
+    from cgan.export import load_export
 
     generator = load_export(tiny_export)
     result = evaluate_generator(generator, per_class=20, gan_train=False, progress=False)

@@ -5,7 +5,7 @@ import torch
 from cgan.config import ModelConfig
 from cgan.models import ProjectFromVector, build_discriminator, build_generator, one_hot
 from cgan.sampling import generate
-from cgan.training.loop import recalibrate_batchnorm
+from cgan.training.ema import recalibrate_batchnorm
 
 
 def tiny_model(arch, **overrides):

@@ -40,7 +40,7 @@ def test_onnx_output_equals_torch(tmp_path, arch):
 
 
 def test_ensure_onnx_uses_the_export_folders_file_or_builds_one_in_the_cache(tmp_path, monkeypatch, tiny_export):
-    from cgan.export.folder import load_generator
+    from cgan.export import load_generator
 
     monkeypatch.setenv("CGAN_CACHE", str(tmp_path / "cache"))
     generator = load_generator(tiny_export)

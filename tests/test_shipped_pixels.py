@@ -14,7 +14,7 @@ SEEDS = (0, 7, 123456)
 
 
 def shipped_pixels() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from cgan.export.folder import load_generator
+    from cgan.export import load_generator
     from cgan.sampling import generate, to_uint8
 
     generator = load_generator(ROOT / "weights")

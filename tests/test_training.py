@@ -5,10 +5,12 @@ import pytest
 import torch
 
 from cgan.training import checkpoints
-from cgan.export.folder import load_export
+from cgan.export import load_export
 from cgan.models import one_hot
 from cgan.sampling import generate
-from cgan.training.loop import RunExistsError, ema_beta, recalibrate_batchnorm
+from cgan.training.ema import recalibrate_batchnorm
+from cgan.training.run_folder import RunExistsError
+from cgan.training.schedules import ema_beta
 from conftest import make_trainer
 
 
@@ -37,7 +39,7 @@ def test_bce_and_label_channels_stay_selectable(tmp_path, small_fashion):
 def test_the_auxiliary_classifier_loss_teaches_the_discriminator_the_classes(tmp_path, small_fashion):
     trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=60, aux_weight=1.0)
     assert trainer.model_config.d_classifier and trainer.optim["aux_weight"] == 1.0
-    images, labels = trainer._batch(0, {})
+    images, labels = trainer.batch(0, {})
     condition = one_hot(labels, 10)
 
     def accuracy():
@@ -128,7 +130,7 @@ def test_checkpoints_are_atomic_and_pruned(tmp_path):
 
 def test_foreach_ema_update_matches_the_formula():
     from cgan.models import build_generator
-    from cgan.training.loop import update_ema
+    from cgan.training.ema import update_ema
     from test_models import tiny_model
 
     torch.manual_seed(0)
@@ -144,7 +146,7 @@ def test_foreach_ema_update_matches_the_formula():
 
 
 def test_linear_decay_brings_the_learning_rate_to_zero_at_the_last_step(tmp_path, small_fashion):
-    from cgan.training.loop import lr_factor
+    from cgan.training.schedules import lr_factor
 
     assert lr_factor("linear", 0, 100) == 1.0 and lr_factor("linear", 50, 100) == 0.5
     assert lr_factor("none", 99, 100) == 1.0
@@ -156,7 +158,7 @@ def test_linear_decay_brings_the_learning_rate_to_zero_at_the_last_step(tmp_path
 
 
 def test_a_late_linear_decay_holds_the_learning_rate_then_brings_it_to_zero(tmp_path, small_fashion):
-    from cgan.training.loop import lr_factor
+    from cgan.training.schedules import lr_factor
 
     assert [lr_factor("linear", s, 100, 0.8) for s in (0, 80, 90, 100)] == pytest.approx([1.0, 1.0, 0.5, 0.0])
     trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=8, lr=1e-3, lr_decay="linear", lr_decay_start=0.5)
@@ -167,7 +169,7 @@ def test_a_late_linear_decay_holds_the_learning_rate_then_brings_it_to_zero(tmp_
 
 def test_train_step_returns_device_statistics_without_reading_them(tmp_path, small_fashion):
     trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=1)
-    stats = trainer.train_step(*trainer._batch(0, {}))
+    stats = trainer.train_step(*trainer.batch(0, {}))
     assert isinstance(stats, torch.Tensor) and stats.shape == (4,) and not stats.requires_grad
     assert torch.isfinite(stats).all()
 
@@ -218,7 +220,7 @@ def test_bf16_autocast_trains_on_the_cpu_and_keeps_fp32_weights(tmp_path, small_
     assert trainer.bf16
     seen = []
     hook = trainer.generator.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
-    stats = trainer.train_step(*trainer._batch(0, {}))
+    stats = trainer.train_step(*trainer.batch(0, {}))
     hook.remove()
     assert seen == [torch.bfloat16]  # the arithmetic ran in bf16 ...
     assert torch.isfinite(stats).all()

@@ -18,9 +18,12 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
 
-WEIGHTS_NAME = "evaluator.safetensors"
-INFO_NAME = "evaluator.json"
+from cgan.export.names import EVALUATOR_INFO_NAME, EVALUATOR_WEIGHTS_NAME
+from cgan.files import atomic_path, write_json
+
 FEATURES = 128
+# The evaluation network shipped beside the default generator: used when a generator has none of its own.
+SHIPPED_EVALUATOR = Path(__file__).resolve().parents[2] / "weights"
 
 
 class Classifier(nn.Module):
@@ -42,7 +45,7 @@ class Classifier(nn.Module):
         return self.head(self.body(x))
 
 
-def _as_input(images: np.ndarray | torch.Tensor) -> torch.Tensor:
+def as_input(images: np.ndarray | torch.Tensor) -> torch.Tensor:
     """uint8 (N, H, W) or (N, H, W, 3) or (N, C, H, W) -> float (N, C, H, W) in [-1, 1]."""
     x = torch.as_tensor(np.asarray(images))
     if x.dim() == 3:
@@ -56,7 +59,7 @@ def _as_input(images: np.ndarray | torch.Tensor) -> torch.Tensor:
 def features_and_probs(classifier: Classifier, images, *, batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
     """Penultimate features (N, 128) and class probabilities (N, classes), float64 numpy."""
     classifier.eval()
-    x = _as_input(images)
+    x = as_input(images)
     feats, probs = [], []
     for start in range(0, len(x), batch_size):
         h = classifier.body(x[start:start + batch_size])
@@ -69,7 +72,7 @@ def fit_classifier(images, labels, *, num_classes: int, epochs: int, seed: int =
                    lr: float = 1e-3, progress: bool = False) -> Classifier:
     """Train a fresh Classifier on uint8 images with a fixed recipe (Adam, light shift augmentation)."""
     torch.manual_seed(seed)
-    x = _as_input(images)
+    x = as_input(images)
     y = torch.as_tensor(np.asarray(labels)).long()
     model = Classifier(channels=x.shape[1], image_size=x.shape[2], num_classes=num_classes)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -105,19 +108,31 @@ def save_classifier(classifier: Classifier, folder: str | os.PathLike, info: dic
     """evaluator.safetensors + evaluator.json (architecture, accuracy, how it was trained)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in classifier.state_dict().items()}, str(folder / WEIGHTS_NAME))
-    with open(folder / INFO_NAME, "w") as f:
-        json.dump({"arch": classifier.arch, **info}, f, indent=2)
-        f.write("\n")
+    with atomic_path(folder / EVALUATOR_WEIGHTS_NAME) as tmp:
+        save_file({k: v.contiguous() for k, v in classifier.state_dict().items()}, str(tmp))
+    write_json(folder / EVALUATOR_INFO_NAME, {"arch": classifier.arch, **info})
 
 
 def load_classifier(folder: str | os.PathLike) -> tuple[Classifier, dict[str, Any]]:
     """The evaluation network and its info (accuracy on the real test set, dataset, class names)."""
     folder = Path(folder)
-    if not (folder / WEIGHTS_NAME).is_file() or not (folder / INFO_NAME).is_file():
-        raise FileNotFoundError(f"no evaluation network in {folder} (expected {WEIGHTS_NAME} and {INFO_NAME}); "
+    if not (folder / EVALUATOR_WEIGHTS_NAME).is_file() or not (folder / EVALUATOR_INFO_NAME).is_file():
+        raise FileNotFoundError(f"no evaluation network in {folder} (expected {EVALUATOR_WEIGHTS_NAME} and {EVALUATOR_INFO_NAME}); "
                                 f"train one with: python -m cgan.train_evaluator --out {folder}")
-    info = json.loads((folder / INFO_NAME).read_text())
+    info = json.loads((folder / EVALUATOR_INFO_NAME).read_text())
     model = Classifier(**info["arch"])
-    model.load_state_dict(load_file(str(folder / WEIGHTS_NAME)))
+    model.load_state_dict(load_file(str(folder / EVALUATOR_WEIGHTS_NAME)))
     return model.eval(), info
+
+
+def evaluator_for(weights: str | os.PathLike, class_names: list[str]) -> tuple[Classifier | None, Path | None]:
+    """The evaluation network for a generator with these classes: the one in its own folder, else the shipped one
+    when it was trained on the same classes; (None, None) when neither fits."""
+    for folder in (Path(weights), SHIPPED_EVALUATOR):
+        try:
+            model, info = load_classifier(folder)
+        except (FileNotFoundError, OSError):
+            continue
+        if info.get("class_names") == list(class_names):
+            return model, folder
+    return None, None

@@ -7,6 +7,8 @@ All functions take numpy arrays and are deterministic.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import torch
 
@@ -23,22 +25,28 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt)
 
 
+def pairwise_reduce(queries: torch.Tensor, support: torch.Tensor, reduce: Callable, *, chunk: int = 1000):
+    """`reduce` of the distance matrix between chunks of queries and all support rows, concatenated over the
+    chunks (a tuple of tensors when `reduce` returns one): the one place all-pairs distances are bounded in memory."""
+    parts = [reduce(torch.cdist(queries[start:start + chunk], support)) for start in range(0, len(queries), chunk)]
+    if parts and isinstance(parts[0], tuple):
+        return tuple(torch.cat(column) for column in zip(*parts))
+    return torch.cat(parts)
+
+
+def nearest_neighbours(queries: torch.Tensor, support: torch.Tensor, k: int, *, chunk: int = 2048):
+    """(distances, indices) of the k nearest support rows of each query."""
+    return pairwise_reduce(queries, support, lambda d: tuple(d.topk(k, dim=1, largest=False)), chunk=chunk)
+
+
 def _kth_neighbour_radii(features: torch.Tensor, k: int, chunk: int) -> torch.Tensor:
-    """Distance from each point to its k-th nearest other point of the same set."""
-    radii = []
-    for start in range(0, len(features), chunk):
-        d = torch.cdist(features[start:start + chunk], features)
-        radii.append(d.kthvalue(k + 1, dim=1).values)  # +1: the point itself is at distance 0
-    return torch.cat(radii)
+    """Distance from each point to its k-th nearest other point of the same set (+1: itself, at distance 0)."""
+    return pairwise_reduce(features, features, lambda d: d.kthvalue(k + 1, dim=1).values, chunk=chunk)
 
 
 def _covered(queries: torch.Tensor, support: torch.Tensor, radii: torch.Tensor, chunk: int) -> torch.Tensor:
     """For each query: is it inside the k-NN ball of at least one support point?"""
-    inside = []
-    for start in range(0, len(queries), chunk):
-        d = torch.cdist(queries[start:start + chunk], support)
-        inside.append((d <= radii[None]).any(dim=1))
-    return torch.cat(inside)
+    return pairwise_reduce(queries, support, lambda d: (d <= radii[None]).any(dim=1), chunk=chunk)
 
 
 def precision_recall(real: np.ndarray, fake: np.ndarray, *, k: int = 3, chunk: int = 1000) -> tuple[float, float]:

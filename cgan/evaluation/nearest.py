@@ -19,31 +19,17 @@ from typing import Optional
 import numpy as np
 import torch
 
-from cgan.evaluation.classifier import Classifier, features_and_probs
+from cgan.data import load_dataset
+from cgan.evaluation.classifier import Classifier, features_and_probs, load_classifier
+from cgan.evaluation.metrics import nearest_neighbours
+from cgan.export.names import EVALUATOR_WEIGHTS_NAME
+from cgan.files import atomic_path, cache_dir
 
 NEIGHBOURS = 3
 
 
-def cache_dir() -> Path:
-    """$CGAN_CACHE, else $XDG_CACHE_HOME/cgan, else ~/.cache/cgan."""
-    if os.environ.get("CGAN_CACHE"):
-        return Path(os.environ["CGAN_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cgan"
-
-
 def _features(classifier: Classifier, images: np.ndarray) -> np.ndarray:
     return features_and_probs(classifier, images)[0].astype(np.float32)
-
-
-def _nearest(queries: torch.Tensor, support: torch.Tensor, k: int, chunk: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
-    """(distances, indices) of the k nearest support rows of each query, in chunks to bound memory."""
-    dists, idxs = [], []
-    for start in range(0, len(queries), chunk):
-        d = torch.cdist(queries[start:start + chunk], support)
-        values, indices = d.topk(k, dim=1, largest=False)
-        dists.append(values)
-        idxs.append(indices)
-    return torch.cat(dists), torch.cat(idxs)
 
 
 @dataclass
@@ -67,20 +53,19 @@ class NearestIndex:
         else:
             train_features = _features(classifier, train_images)
             test_features = _features(classifier, test_images)
-            distances, _ = _nearest(torch.from_numpy(test_features), torch.from_numpy(train_features), 1)
+            distances, _ = nearest_neighbours(torch.from_numpy(test_features), torch.from_numpy(train_features), 1)
             test_distances = np.sort(distances[:, 0].numpy())
             if cache is not None:
                 cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = cache.with_name(cache.name + ".tmp.npz")
-                np.savez(tmp, train_features=train_features, test_distances=test_distances)
-                os.replace(tmp, cache)
+                with atomic_path(cache) as tmp:
+                    np.savez(tmp, train_features=train_features, test_distances=test_distances)
         return cls(train_images, np.asarray(train_labels), torch.from_numpy(np.asarray(train_features)),
                    np.asarray(test_distances), classifier, list(class_names))
 
     def query(self, pixels: np.ndarray, *, k: int = NEIGHBOURS) -> list[dict]:
         """The k nearest training images of one uint8 image: image, class name, distance, index."""
         features = torch.from_numpy(_features(self.classifier, pixels[None]))
-        distances, indices = _nearest(features, self.train_features, k)
+        distances, indices = nearest_neighbours(features, self.train_features, k)
         return [{"image": self.train_images[i], "class_name": self.class_names[int(self.train_labels[i])],
                  "distance": float(d), "index": int(i)}
                 for d, i in zip(distances[0].tolist(), indices[0].tolist())]
@@ -114,9 +99,6 @@ def index_for_evaluator(evaluator_dir: str | os.PathLike, *, data_dir: str | Non
     The dataset comes from disk when present, else through the project's data code (torchvision's
     download); the features are cached. Raises FileNotFoundError or DataNotFoundError when it cannot.
     """
-    from cgan.evaluation.classifier import WEIGHTS_NAME, load_classifier
-    from cgan.data import load_dataset
-
     classifier, info = load_classifier(evaluator_dir)
     train = load_dataset(info["dataset"], data_dir=data_dir, train=True)
     test = load_dataset(info["dataset"], data_dir=data_dir, train=False)
@@ -124,6 +106,6 @@ def index_for_evaluator(evaluator_dir: str | os.PathLike, *, data_dir: str | Non
     def as_numpy(images: torch.Tensor) -> np.ndarray:
         return (images[:, 0] if images.shape[1] == 1 else images.permute(0, 2, 3, 1)).numpy()
 
-    cache = cache_dir() / cache_key(Path(evaluator_dir) / WEIGHTS_NAME, info["dataset"], len(train))
+    cache = cache_dir() / cache_key(Path(evaluator_dir) / EVALUATOR_WEIGHTS_NAME, info["dataset"], len(train))
     return NearestIndex.build(classifier, train_images=as_numpy(train.images), train_labels=train.labels.numpy(),
                               test_images=as_numpy(test.images), class_names=info["class_names"], cache=cache)

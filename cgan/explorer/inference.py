@@ -5,23 +5,19 @@ weights that first touch z (SeFa: Shen & Zhou, 2021): the top eigenvectors of W^
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
 import torch
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 from torch import nn
 
 from cgan import values
 from cgan.evaluation.classifier import Classifier, features_and_probs
-from cgan.sampling import grid_image, latents_for_seeds, lerp, slerp, synthesize, to_uint8
+from cgan.sampling import class_rows, grid_image, latents_for_seeds, lerp, slerp, synthesize, to_uint8
+from cgan.values import MAX_GRID_SIDE, MAX_SEED, SLIDER_RANGE
 
-MAX_SEED = 2**32 - 1
-SLIDER_RANGE = 3.0
-MAX_GRID_SIDE = 8
-MIN_FRAMES, MAX_FRAMES = 2, 64
 STRIP_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)  # slider positions shown in the direction strips
 # Measured properties of an image, as (name at the low end, name at the high end) of a direction.
 EFFECT_WORDS = {"brightness": ("darker", "brighter"), "width": ("narrower", "wider"), "height": ("shorter", "taller")}
@@ -84,7 +80,7 @@ class Explorer:
 
     @staticmethod
     def check_seed(seed) -> int:
-        return values.number(seed, "seed", 0, MAX_SEED, whole=True)
+        return values.seed(seed)
 
     def check_sliders(self, sliders: Sequence[float]) -> torch.Tensor:
         if len(sliders) > len(self.directions):
@@ -94,7 +90,7 @@ class Explorer:
 
     @staticmethod
     def check_truncation(psi: float) -> float:
-        return values.number(psi, "truncation", 0.0, 2.0)
+        return values.truncation(psi)
 
     # ------------------------------------------------------------ latents and conditions
     def latents(self, seeds: Sequence[int], *, truncation: float = 1.0, sliders: Sequence[float] = ()) -> torch.Tensor:
@@ -135,14 +131,13 @@ class Explorer:
         """Every class in a row, the same latents in each column: (classes * columns, H, W[, 3])."""
         seed = self.check_seed(seed)
         seeds = [(seed + i) % (MAX_SEED + 1) for i in range(columns)]
-        z = self.latents(seeds, truncation=truncation, sliders=sliders).repeat(len(self.class_names), 1)
-        condition = torch.eye(len(self.class_names)).repeat_interleave(columns, dim=0)
-        return self.render(z, condition)
+        z = self.latents(seeds, truncation=truncation, sliders=sliders)
+        return self.render(*class_rows(z, len(self.class_names)))
 
     def interpolate(self, start_class: str, start_seed: int, end_class: str, end_seed: int, *, steps: int = 16,
                     mode: str = "spherical", truncation: float = 1.0) -> np.ndarray:
         """steps frames from one (class, seed) to another; latents and the condition move together."""
-        steps = values.number(steps, "steps", MIN_FRAMES, MAX_FRAMES, whole=True)
+        steps = values.number(steps, "steps", *values.FRAMES, whole=True)
         values.choice(mode, "interpolation mode", ("spherical", "linear"))
         z = self.latents([self.check_seed(start_seed), self.check_seed(end_seed)], truncation=truncation)
         t = torch.linspace(0, 1, int(steps))
@@ -170,8 +165,7 @@ class Explorer:
         """A few words per direction from what moving along it measurably does (brightness, width, height,
         and how often the evaluation network stops seeing the class), over every class and `seeds` latents."""
         classes = len(self.class_names)
-        z = latents_for_seeds(range(seeds), self.generator.config.z_dim).repeat(classes, 1)  # (classes * seeds, z_dim)
-        condition = torch.eye(classes).repeat_interleave(seeds, dim=0)
+        z, condition = class_rows(latents_for_seeds(range(seeds), self.generator.config.z_dim), classes)
         labels = np.repeat(np.arange(classes), seeds)
         descriptions = []
         for direction in self.directions:
@@ -200,37 +194,3 @@ class Explorer:
             return {}
         _, probs = features_and_probs(self.classifier, pixels[None])
         return {name: float(p) for name, p in zip(self.class_names, probs[0])}
-
-
-def labelled_rows(pixels: np.ndarray, labels: Sequence[str], *, columns: int, scale: int = 2,
-                  label_width: int = 0, font_size: int = 13) -> Image.Image:
-    """A grid of uint8 images with one text label left of each row (for class grids and direction strips)."""
-    grid = grid_image(pixels, columns=columns, scale=scale, padding=1)
-    font = ImageFont.load_default(size=font_size)
-    width = label_width or 8 + max(int(font.getlength(text)) for text in labels)
-    canvas = Image.new(grid.mode, (grid.width + width, grid.height), "white")
-    canvas.paste(grid, (width, 0))
-    draw = ImageDraw.Draw(canvas)
-    row_height = grid.height / len(labels)
-    for row, text in enumerate(labels):
-        draw.text((width - 6, (row + 0.5) * row_height), text, fill="black", font=font, anchor="rm")
-    return canvas
-
-
-def gif_bytes(frames: np.ndarray, *, scale: int = 8, duration_ms: int = 80, ping_pong: bool = False) -> bytes:
-    """An animated, looping GIF of uint8 frames (T, H, W[, 3]); ping-pong plays forward then back."""
-    if ping_pong and len(frames) > 2:
-        frames = np.concatenate([frames, frames[-2:0:-1]])
-    images = [Image.fromarray(f).resize((f.shape[1] * scale, f.shape[0] * scale), Image.Resampling.NEAREST)
-              for f in frames]
-    images = [im.convert("P", palette=Image.Palette.ADAPTIVE) if im.mode == "RGB" else im for im in images]
-    buffer = io.BytesIO()
-    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0,
-                   optimize=False, disposal=1)
-    return buffer.getvalue()
-
-
-def gif_frame_count(data: bytes) -> int:
-    """How many frames a GIF holds."""
-    with Image.open(io.BytesIO(data)) as im:
-        return getattr(im, "n_frames", 1)

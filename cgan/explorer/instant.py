@@ -8,13 +8,14 @@ import html
 import json
 from pathlib import Path
 
-from cgan.explorer.inference import MAX_SEED, SLIDER_RANGE, Explorer
+from cgan.explorer.inference import Explorer
+from cgan.values import MAX_SEED, SLIDER_RANGE, TRUNCATION
 from cgan.sampling import latents_for_seeds
-from cgan.explorer.assets import WEB
+from cgan.explorer import assets
 from cgan.explorer.fetch_runtime import VENDOR
 
-SCRIPT = WEB / "instant.js"
-PRELOAD = WEB / "preload.js"
+SCRIPT = assets.WEB / "instant.js"
+PRELOAD = assets.WEB / "preload.js"
 RUNTIME_SCRIPT = VENDOR / "ort.wasm.min.js"
 
 
@@ -41,33 +42,20 @@ def config(explorer: Explorer, first_seed: int = 0) -> dict:
 
 
 def _range(role: str, label: str, low: float, high: float, step: float, value: float, extra: str = "") -> str:
-    return (f'<label class="instant-control">{html.escape(label)} <output>{value:g}</output>'
-            f'<input type="range" data-role="{role}" min="{low:g}" max="{high:g}" step="{step:g}" '
-            f'value="{value:g}" {extra}></label>')
+    return assets.fill("range.html", role=role, label=html.escape(label), low=f"{low:g}", high=f"{high:g}",
+                       step=f"{step:g}", value=f"{value:g}", extra=extra)
 
 
 def markup(explorer: Explorer, model_path: Path | None, unavailable: str = "") -> str:
     """The tab's HTML: controls and a canvas, or a note saying why the instant mode is unavailable."""
     if model_path is None:
         return f'<p class="instant-status">The instant mode is unavailable: {html.escape(unavailable)}.</p>'
-    options = "".join(f"<option>{html.escape(name)}</option>" for name in explorer.class_names)
-    sliders = "".join(
+    sliders = "\n".join(
         _range("direction", f"Direction {i + 1}: {text}", -SLIDER_RANGE, SLIDER_RANGE, 0.1, 0.0,
                f'data-index="{i}" aria-label="direction {i + 1}"')
         for i, text in enumerate(explorer.descriptions))
-    data = html.escape(json.dumps(config(explorer)), quote=True)
-    return f"""<div id="instant-app" data-config="{data}">
-<p class="instant-status">Loading the generator into this page…</p>
-<div class="instant-layout">
-<canvas id="instant-canvas" width="{explorer.generator.config.native_size}" height="{explorer.generator.config.native_size}" aria-label="generated image"></canvas>
-<div class="instant-controls">
-<label class="instant-control">Class <select data-role="class">{options}</select></label>
-<label class="instant-control">Seed <input type="number" data-role="seed" min="0" max="{MAX_SEED}" step="1" value="0"></label>
-{_range("psi", "Truncation ψ", 0.0, 2.0, 0.05, 1.0)}
-<label class="instant-control">Second class <select data-role="mix-class">{options}</select></label>
-{_range("mix-weight", "Mix weight", 0.0, 1.0, 0.05, 0.0)}
-{sliders}
-<label class="instant-switch"><input type="checkbox" data-role="on-server"> Run on the server instead</label>
-</div>
-</div>
-</div>"""
+    return assets.fill("instant.html", config=html.escape(json.dumps(config(explorer)), quote=True),
+                       size=explorer.generator.config.native_size, max_seed=MAX_SEED,
+                       options="".join(f"<option>{html.escape(name)}</option>" for name in explorer.class_names),
+                       psi=_range("psi", "Truncation ψ", *TRUNCATION, 0.05, 1.0),
+                       mix_weight=_range("mix-weight", "Mix weight", 0.0, 1.0, 0.05, 0.0), sliders=sliders)

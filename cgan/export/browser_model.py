@@ -6,15 +6,21 @@ external .data file). Export needs the `onnx` and `onnxscript` packages; loading
 """
 from __future__ import annotations
 
+import contextlib
+import copy
+import hashlib
+import io
+import logging
 import os
+import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from cgan.export.names import ONNX_NAME
+from cgan.files import atomic_path, cache_dir
 from cgan.sampling import center_crop
-
-ONNX_NAME = "model.onnx"
 
 
 class CroppedGenerator(nn.Module):
@@ -30,36 +36,25 @@ class CroppedGenerator(nn.Module):
 
 def export_onnx(generator: nn.Module, path: str | os.PathLike) -> Path:
     """Write the generator (eval mode, CPU copy) to `path` as ONNX, atomically; returns the path."""
-    import contextlib
-    import copy
-    import io
-    import logging
-    import warnings
-
     path = Path(path)
     model = CroppedGenerator(copy.deepcopy(generator).cpu().eval()).eval()
     config = generator.config
     z = torch.zeros(2, config.z_dim)
     condition = torch.eye(config.num_classes)[:2]
     batch = torch.export.Dim("batch")
-    tmp = path.with_name(f".{path.name}.tmp")
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):  # the exporter's progress lines
+    quiet = contextlib.redirect_stdout(io.StringIO())  # the exporter's progress lines
+    with warnings.catch_warnings(), quiet, atomic_path(path) as tmp:
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (z, condition), str(tmp), dynamo=True, external_data=False, verbose=False,
                           input_names=["z", "condition"], output_names=["images"],
                           dynamic_shapes={"z": {0: batch}, "condition": {0: batch}})
-    os.replace(tmp, path)
     return path
 
 
 def ensure_onnx(generator: nn.Module, folder: str | os.PathLike) -> tuple[Path | None, str]:
     """The generator's model.onnx: the one in its export folder, else one exported into the cache
     ($CGAN_CACHE/onnx/<weights digest>/, never into a downloaded folder). (path, "") or (None, why not)."""
-    import hashlib
-
-    from cgan.evaluation.nearest import cache_dir
-
     folder = Path(folder)
     if (folder / ONNX_NAME).is_file():
         return folder / ONNX_NAME, ""

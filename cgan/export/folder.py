@@ -14,12 +14,11 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from cgan.config import ModelConfig, save_json
+from cgan.config import ModelConfig
+from cgan.export.names import CONFIG_NAME, WEIGHTS_NAME
+from cgan.files import atomic_path, write_json
 from cgan.models import build_generator
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
-SAMPLES_NAME = "samples.png"
 # Keys of config.json that describe the run rather than the network.
 METADATA_KEYS = ("cgan_format", "training", "metrics")
 FORMAT_VERSION = 1
@@ -34,15 +33,12 @@ def save_export(generator: nn.Module, export_dir: str | os.PathLike, *, training
     folder = Path(export_dir)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    tmp = folder / f".{WEIGHTS_NAME}.tmp"
-    save_file(state, str(tmp), metadata={"format": "pt"})
-    os.replace(tmp, folder / WEIGHTS_NAME)
+    with atomic_path(folder / WEIGHTS_NAME) as tmp:
+        save_file(state, str(tmp), metadata={"format": "pt"})
     config = {"cgan_format": FORMAT_VERSION, **generator.config.to_dict()}
     if training is not None:
         config["training"] = training
-    tmp = folder / f".{CONFIG_NAME}.tmp"
-    save_json(tmp, config)
-    os.replace(tmp, folder / CONFIG_NAME)
+    write_json(folder / CONFIG_NAME, config)
     return folder
 
 
@@ -87,18 +83,3 @@ def load_export(folder: str | os.PathLike, *, device: str | torch.device = "cpu"
     generator.metadata = metadata
     generator.source_folder = folder  # where its other files (model.onnx, the evaluator) may be
     return generator.to(device).eval()
-
-
-def load_generator(weights: str | os.PathLike, *, revision: str | None = None,
-                   device: str | torch.device = "cpu") -> nn.Module:
-    """The one loading function: a local export folder, or a Hub repo id "USER/REPO" (optionally at a revision)."""
-    path = Path(weights)
-    if path.exists():
-        return load_export(path, device=device)
-    text = str(weights)
-    if text.count("/") == 1 and not text.startswith((".", "/")) and not text.endswith("/"):
-        from cgan.export.hub import download_export  # the only module that talks to the Hub
-
-        folder = download_export(text, revision=revision)
-        return load_export(folder, device=device, source=f"{text}" + (f"@{revision}" if revision else ""))
-    raise WeightsError(f"{text}: no such folder (and not a USER/REPO Hub id)")

@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
 
 from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError,
                                     RepositoryNotFoundError, RevisionNotFoundError)
 
-from cgan.export.folder import CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME, WeightsError
-from cgan.export.browser_model import ONNX_NAME
+from cgan.export.folder import WeightsError
 from cgan.export.model_card import write_card
-
-if TYPE_CHECKING:
-    from cgan.config import TrainConfig
-    from cgan.training.loop import Trainer
-
-EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, ONNX_NAME, SAMPLES_NAME, "README.md", "metrics.json",
-                "evaluator.safetensors", "evaluator.json"]
+from cgan.export.names import CONFIG_NAME, EXPORT_FILES, WEIGHTS_NAME
 
 
 def download_export(repo_id: str, *, revision: str | None = None) -> Path:
@@ -76,15 +68,3 @@ def push_or_explain(export_dir: str | Path, repo_id: str, *, private: bool = Fal
         return 1
     print(f"pushed {export_dir} to {repo_id}: {url}")
     return 0
-
-
-def push_every_epochs(config: "TrainConfig") -> Callable[["Trainer", int], None]:
-    """An on_epoch_end callback that exports and pushes every config.push_every epochs (rank 0 only)."""
-
-    def callback(trainer: "Trainer", epoch: int) -> None:
-        if epoch % config.push_every or not trainer.info.is_main:
-            return
-        folder = trainer.export(trainer.export_dir)
-        push_or_explain(folder, config.push_to_hub, private=config.hub_private, revision=config.hub_revision)
-
-    return callback

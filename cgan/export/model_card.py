@@ -5,7 +5,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cgan.export.folder import CONFIG_NAME, SAMPLES_NAME, read_config
+from cgan.export.folder import read_config
+from cgan.export.names import CARD_NAME, CONFIG_NAME, METRICS_NAME, SAMPLES_NAME
 
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
 ARCH_TEXT = {
@@ -47,7 +48,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     folder = Path(export_dir)
     config, metadata = read_config(folder / CONFIG_NAME)
     training = metadata.get("training", {})
-    metrics_path = folder / "metrics.json"
+    metrics_path = folder / METRICS_NAME
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else None
     dataset = training.get("dataset", "fashion-mnist")
     yaml = ["---", "license: mit", "library_name: pytorch",
@@ -115,6 +116,6 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
 
 def write_card(export_dir: str | Path, repo_id: str) -> Path:
     """Write README.md (the model card) into the export folder."""
-    path = Path(export_dir) / "README.md"
+    path = Path(export_dir) / CARD_NAME
     path.write_text(card_text(export_dir, repo_id))
     return path

@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from cgan.files import atomic_path
+
 PATTERN = re.compile(r"^step-(\d+)\.pt$")
 KEEP = 2  # newest checkpoints kept; older ones are deleted once a newer one is safely on disk
 
@@ -21,11 +23,8 @@ def save_checkpoint(out_dir: str | os.PathLike, step: int, state: dict[str, Any]
     folder = checkpoint_dir(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"step-{step:08d}.pt"
-    tmp = folder / f".{path.name}.tmp"
-    torch.save(state, tmp)
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with atomic_path(path, durable=True) as tmp:
+        torch.save(state, tmp)
     for old in list_checkpoints(out_dir)[:-KEEP]:
         old.unlink(missing_ok=True)
     return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -91,9 +90,3 @@ def _explicit_flags(parser: argparse.ArgumentParser, argv: Sequence[str] | None)
             kwargs = {"action": "store_true"} if isinstance(action, argparse._StoreTrueAction) else {"type": action.type}
             probe.add_argument(*action.option_strings, dest=action.dest, **kwargs)
     return set(vars(probe.parse_known_args(argv)[0]))
-
-
-def fail(message: str, code: int = 1) -> None:
-    """Print a clear error (no traceback) and exit."""
-    print(f"error: {message}", file=sys.stderr)
-    raise SystemExit(code)

@@ -1,166 +1,55 @@
-"""The training loop: losses, the generator EMA, BatchNorm recalibration, checkpoints, logging."""
+"""The training loop: one run's networks, optimisers and counters; `fit()` trains, checkpoints and exports.
+
+Experiments extend a run through hooks (`trainer.on(event, fn)`), never by overriding its methods:
+  "step"        fn(trainer)                after each optimisation step and EMA update
+  "log"         fn(trainer, record)        after each log.jsonl line
+  "checkpoint"  fn(trainer)                after each checkpoint is on disk
+  "export"      fn(trainer, folder)        after each export of the EMA generator (snapshots and the final one)
+  "epoch_end"   fn(trainer, epoch)         after each epoch's sample grid
+"""
 from __future__ import annotations
 
 import copy
 import json
 import math
 import platform
-import shutil
 import time
-from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from cgan.training import checkpoints
-from cgan.config import ModelConfig, TrainConfig, resolve, save_json
+from cgan.config import ModelConfig, TrainConfig, resolve
 from cgan.data import Dataset, load_dataset, to_float
-from cgan.devices import describe, uses_bf16
-from cgan.training.distributed import Distributed
-from cgan.export.folder import save_export
-from cgan.export.browser_model import ONNX_NAME, export_onnx
+from cgan.devices import describe
+from cgan.export import save_export
+from cgan.export.browser_model import export_onnx
+from cgan.export.names import ONNX_NAME, SAMPLES_NAME
+from cgan.files import write_json
 from cgan.models import build_discriminator, build_generator, one_hot
 from cgan.sampling import save_class_grid
+from cgan.training import checkpoints
+from cgan.training.distributed import Distributed
+from cgan.training.ema import recalibrate_batchnorm, update_ema
+from cgan.training.losses import discriminator_loss, generator_loss
+from cgan.training.run_folder import append_json_line, prepare_run_dir, truncate_log
+from cgan.training.runtime import StepNetworks, arithmetic, first_step
+from cgan.training.schedules import ema_beta, lr_factor
 from cgan.training.stop_signals import StopRequests
 
 GRID_SEEDS = range(10)  # fixed latents of the per-epoch sample grids
 STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")  # what train_step returns, in order
+HOOKS = ("step", "log", "checkpoint", "export", "epoch_end")
 
-
-class RunExistsError(RuntimeError):
-    """OUT_DIR already holds a run and neither --resume nor --overwrite was given."""
-
-
-# ---------------------------------------------------------------- losses
-
-def discriminator_loss(kind: str, logits_real: torch.Tensor, logits_fake: torch.Tensor) -> torch.Tensor:
-    """hinge: relu(1 - real) + relu(1 + fake); bce: real -> 1, fake -> 0 (BCE with logits)."""
-    if kind == "hinge":
-        return F.relu(1 - logits_real).mean() + F.relu(1 + logits_fake).mean()
-    return (F.binary_cross_entropy_with_logits(logits_real, torch.ones_like(logits_real))
-            + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake)))
-
-
-def generator_loss(kind: str, logits_fake: torch.Tensor) -> torch.Tensor:
-    """hinge: -fake; bce: fake -> 1 (the non-saturating loss)."""
-    if kind == "hinge":
-        return -logits_fake.mean()
-    return F.binary_cross_entropy_with_logits(logits_fake, torch.ones_like(logits_fake))
-
-
-# ---------------------------------------------------------------- EMA and BatchNorm
-
-def ema_beta(*, batch_images: int, images_seen: int, halflife_images: int, rampup: float) -> float:
-    """Per-step decay for an EMA whose half-life is given in images (ramped up early in training)."""
-    halflife = min(halflife_images, max(images_seen * rampup, 1.0)) if rampup > 0 else halflife_images
-    return 0.5 ** (batch_images / max(halflife, 1e-8))
-
-
-@torch.no_grad()
-def update_ema(ema: nn.Module, model: nn.Module, beta: float) -> None:
-    """ema = beta * ema + (1 - beta) * model for parameters; buffers (BN statistics) are copied.
-
-    One foreach call each, not a Python loop of small kernels per tensor.
-    """
-    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in model.parameters()], 1 - beta)
-    ema_buffers, buffers = list(ema.buffers()), list(model.buffers())
-    if buffers:
-        torch._foreach_copy_(ema_buffers, buffers)
-
-
-def lr_factor(kind: str, step: int, total_steps: int, start: float = 0.0) -> float:
-    """Multiplier of the base learning rate at `step`: 1 throughout (none), or (linear) 1 until the
-    fraction `start` of the run, then falling linearly to 0 at the last step."""
-    if kind != "linear":
-        return 1.0
-    done = step / max(total_steps, 1)
-    return min(1.0, max(0.0, (1.0 - done) / (1.0 - start)))
-
-
-@torch.no_grad()
-def recalibrate_batchnorm(generator: nn.Module, *, batches: int, batch_size: int,
-                          label_weights: Optional[torch.Tensor] = None, seed: int = 0) -> None:
-    """Recompute BatchNorm running statistics for the generator's current weights.
-
-    The EMA generator's weights are an average, so the raw generator's running statistics do not
-    match them; without this, its eval-mode samples are washed out or saturated.
-    """
-    norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not norms or batches == 0:
-        return
-    config: ModelConfig = generator.config
-    device = next(generator.parameters()).device
-    rng = torch.Generator().manual_seed(seed)
-    weights = label_weights if label_weights is not None else torch.ones(config.num_classes)
-    momenta = [m.momentum for m in norms]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average over all recalibration batches
-    was_training = generator.training
-    generator.train()
-    for _ in range(batches):
-        z = torch.randn(batch_size, config.z_dim, generator=rng)
-        labels = torch.multinomial(weights.float(), batch_size, replacement=True, generator=rng)
-        generator(z.to(device), one_hot(labels, config.num_classes).to(device))
-    for m, momentum in zip(norms, momenta):
-        m.momentum = momentum
-    generator.train(was_training)
-
-
-# ---------------------------------------------------------------- run folder
-
-def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
-    """Check OUT_DIR before any work; returns True when resuming. Never deletes without --overwrite."""
-    out = Path(config.out_dir)
-    has_run = out.is_dir() and any(out.iterdir())
-    if config.resume:
-        if not checkpoints.list_checkpoints(out):
-            if not (out / "config.json").is_file():
-                raise RunExistsError(f"--resume: no run in {out}; start a new run without --resume")
-            # Killed before its first checkpoint: nothing to continue, so start it again from step 0.
-            if info.is_main:
-                print(f"--resume: {out} has no checkpoint yet (stopped before step {config.checkpoint_every}); "
-                      f"starting it again from step 0 with its saved flags", flush=True)
-                (out / "log.jsonl").unlink(missing_ok=True)
-            info.barrier()
-            return False
-        return True
-    if has_run:
-        if not config.overwrite:
-            raise RunExistsError(f"{out} already holds a run. Continue it with --resume, delete it with "
-                                 f"--overwrite, or choose another --out-dir.")
-        if info.is_main:
-            shutil.rmtree(out)
-    info.barrier()
-    return False
-
-
-def _truncate_log(path: Path, step: int) -> None:
-    """Drop log lines past `step` (written after the checkpoint a resumed run restarts from)."""
-    if not path.is_file():
-        return
-    kept = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(line + "\n" for line in kept))
-    tmp.replace(path)
-
-
-def _json_line(path: Path, record: dict[str, Any]) -> None:
-    with open(path, "a") as f:
-        f.write(json.dumps(record) + "\n")
-
-
-# ---------------------------------------------------------------- the loop
 
 class Trainer:
     """Holds the networks, optimisers and counters of one run; `fit()` trains and exports."""
 
     def __init__(self, config: TrainConfig, device: torch.device, info: Distributed,
-                 dataset: Optional[Dataset] = None):
+                 dataset: Dataset | None = None):
         self.config, self.device, self.info = config, device, info
         self.resuming = prepare_run_dir(config, info)
         self.dataset = dataset or load_dataset(config.dataset, data_dir=config.data_dir, image_size=config.image_size)
@@ -169,6 +58,7 @@ class Trainer:
                                                 device_type=device.type)
         self.out_dir = Path(config.out_dir)
         self.export_dir = Path(config.export_dir) if config.export_dir else self.out_dir / "export"
+        self.hooks: dict[str, list[Callable]] = {name: [] for name in HOOKS}
 
         torch.manual_seed(config.seed)  # same initial weights on every rank
         self.generator = build_generator(self.model_config).to(device)
@@ -184,25 +74,12 @@ class Trainer:
         self.step, self.train_seconds = 0, 0.0
         self.synced_train_seconds = 0.0  # train_seconds as all ranks agree on it (refreshed at log steps)
 
-        self.use_cuda_tricks = device.type == "cuda"
-        self.bf16 = uses_bf16(config.precision, device)
-        self.arithmetic = "bf16 autocast" if self.bf16 else "fp32"  # what --precision resolved to here
-        if self.use_cuda_tricks:
-            torch.backends.cuda.matmul.allow_tf32 = True  # fp32 storage, TF32 tensor-core arithmetic
-            torch.backends.cudnn.allow_tf32 = True
-        self.channels_last = self.use_cuda_tricks and self.model_config.arch != "paper"
-        if self.channels_last:
-            self.generator.to(memory_format=torch.channels_last)
-            self.discriminator.to(memory_format=torch.channels_last)
-        self.g_train, self.d_train = self.generator, self.discriminator
-        if info.enabled:
-            ids = [device.index] if device.type == "cuda" else None
-            self.g_train = nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
-            self.d_train = nn.parallel.DistributedDataParallel(self.discriminator, device_ids=ids)
-        self.d_for_g = self.discriminator  # D in the G step: the bare module, its gradients are discarded
-        self.compiled = config.compile == "on" or (config.compile == "auto" and device.type == "cuda")
-        if self.compiled:
-            self._compile()
+        self.autocast, self.arithmetic = arithmetic(config.precision, device)
+        self.bf16 = self.arithmetic != "fp32"
+        self.networks = StepNetworks(
+            self.generator, self.discriminator, device=device, info=info,
+            compile=config.compile == "on" or (config.compile == "auto" and device.type == "cuda"),
+            channels_last=device.type == "cuda" and self.model_config.arch != "paper")
 
         self.images = self.dataset.images.to(device)  # the whole dataset, uint8, on the training device
         self.labels = self.dataset.labels.to(device)
@@ -219,52 +96,20 @@ class Trainer:
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
 
-    # ------------------------------------------------------------ compilation
+    @property
+    def compiled(self) -> bool:
+        return self.networks.compiled
 
-    def _compile(self) -> None:
-        """torch.compile the three network calls of a step (compiled lazily, on the first step)."""
-        self._eager = (self.g_train, self.d_train, self.d_for_g)
-        self.g_train, self.d_train = torch.compile(self.g_train), torch.compile(self.d_train)
-        self.d_for_g = self.d_train if self._eager[1] is self._eager[2] else torch.compile(self.d_for_g)
+    def on(self, event: str, fn: Callable) -> Callable:
+        """Call fn at `event` (see the module docstring); returns fn, so it can decorate."""
+        if event not in self.hooks:
+            raise ValueError(f"unknown hook {event!r}; choose one of {', '.join(HOOKS)}")
+        self.hooks[event].append(fn)
+        return fn
 
-    def _after_failed_compile(self, error: Exception) -> None:
-        """Retry without channels_last (a known failure of compiled conv backward), then fall back to eager."""
-        reason = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}"
-        self.g_train, self.d_train, self.d_for_g = self._eager
-        torch._dynamo.reset()
-        if self.channels_last:
-            print(f"torch.compile failed with channels_last ({reason}); trying the default memory format", flush=True)
-            self.channels_last = False
-            self.generator.to(memory_format=torch.contiguous_format)
-            self.discriminator.to(memory_format=torch.contiguous_format)
-            self._compile()
-        else:
-            print(f"torch.compile failed ({reason}); training continues without compilation", flush=True)
-            self.compiled = False
-
-    def _first_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """The first step of this process: compiles (timed, printed once) and falls back on failure."""
-        if not self.compiled:
-            return self.train_step(real, labels)
-        before = copy.deepcopy(self._network_state())
-        rng = self.noise_rng.get_state()
-        started = time.perf_counter()
-        while True:
-            try:
-                stats = self.train_step(real, labels)
-                if self.device.type == "cuda":
-                    torch.cuda.synchronize(self.device)
-                break
-            except Exception as e:  # dynamo and inductor raise many types; eager training always works
-                self._load_networks(before)
-                self.noise_rng.set_state(rng)
-                self._after_failed_compile(e)
-                real = real.contiguous()
-                if not self.compiled:
-                    return self.train_step(real, labels)
-        if self.info.is_main:
-            print(f"compiled the training step in {time.perf_counter() - started:.1f} s (first step)", flush=True)
-        return stats
+    def _emit(self, event: str, *args: Any) -> None:
+        for fn in self.hooks[event]:
+            fn(self, *args)
 
     # ------------------------------------------------------------ state
 
@@ -307,11 +152,12 @@ class Trainer:
         self.step, self.train_seconds = state["step"], state["train_seconds"]
         self.synced_train_seconds = self.train_seconds
         if self.info.is_main:
-            _truncate_log(self.out_dir / "log.jsonl", self.step)
+            truncate_log(self.out_dir / "log.jsonl", self.step)
 
     def checkpoint(self) -> None:
         if self.info.is_main:
             checkpoints.save_checkpoint(self.out_dir, self.step, self.state())
+        self._emit("checkpoint")
 
     # ------------------------------------------------------------ data
 
@@ -320,14 +166,15 @@ class Trainer:
         rng = torch.Generator().manual_seed(self.config.seed * 100_003 + epoch)
         return torch.randperm(len(self.dataset), generator=rng).to(self.device)
 
-    def _batch(self, step: int, cache: dict) -> tuple[torch.Tensor, torch.Tensor]:
+    def batch(self, step: int, cache: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """This rank's real images (float, [-1, 1]) and labels at `step`; `cache` keeps the epoch's order."""
         epoch, index = divmod(step, self.steps_per_epoch)
         if cache.get("epoch") != epoch:
             cache.update(epoch=epoch, perm=self._permutation(epoch))
         start = index * self.global_batch + self.info.rank * self.batch_size  # this rank's shard
         idx = cache["perm"][start:start + self.batch_size]
         images = to_float(self.images[idx], self.model_config.image_size)
-        if self.channels_last and images.dim() == 4:
+        if self.networks.channels_last and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
         return images, self.labels[idx]
 
@@ -355,17 +202,16 @@ class Trainer:
         Returns (loss_d, loss_g, d_real, d_fake) as one detached device tensor, so the step never
         waits for the device; the loop reads it only at log steps.
         """
-        loss_kind, aux_weight = self.optim["loss"], self.optim["aux_weight"]
+        loss_kind, aux_weight, nets = self.optim["loss"], self.optim["aux_weight"], self.networks
         condition = one_hot(labels, self.model_config.num_classes)
         z = torch.randn(real.shape[0], self.model_config.z_dim, device=self.device, generator=self.noise_rng)
-        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
-        with autocast:
-            fake = self.g_train(z, condition)  # (B, C, H, W); reused for the G step after D is updated
+        with self.autocast():
+            fake = nets.g(z, condition)  # (B, C, H, W); reused for the G step after D is updated
             both = (torch.cat([real, fake.detach()]), torch.cat([condition, condition]))
             if aux_weight:
-                logits, classes = self.d_train(*both, classes=True)
+                logits, classes = nets.d(*both, classes=True)
             else:
-                logits = self.d_train(*both)
+                logits = nets.d(*both)
             logits_real, logits_fake = logits.float().chunk(2)
             loss_d = discriminator_loss(loss_kind, logits_real, logits_fake)
             if aux_weight:  # AC-GAN: D learns the classes of the real images only
@@ -375,19 +221,30 @@ class Trainer:
         self.opt_d.step()
 
         self.discriminator.requires_grad_(False)
-        with autocast:
-            # The bare module: D's gradients here are discarded, so DDP must not reduce them.
+        with self.autocast():
             if aux_weight:
-                logits, classes = self.d_for_g(fake, condition, classes=True)
+                logits, classes = nets.d_for_g(fake, condition, classes=True)
                 loss_g = (generator_loss(loss_kind, logits.float())
                           + aux_weight * F.cross_entropy(classes.float(), labels.long()))
             else:
-                loss_g = generator_loss(loss_kind, self.d_for_g(fake, condition).float())
+                loss_g = generator_loss(loss_kind, nets.d_for_g(fake, condition).float())
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
         self.discriminator.requires_grad_(True)
         return torch.stack([loss_d, loss_g, logits_real.mean(), logits_fake.mean()]).detach()
+
+    def first_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """This process's first step: compiles when compiling, falling back (and undoing the step) on failure."""
+        def save():
+            return copy.deepcopy(self._network_state()), self.noise_rng.get_state()
+
+        def restore(saved):
+            self._load_networks(saved[0])
+            self.noise_rng.set_state(saved[1])
+
+        return first_step(self.networks, self.train_step, real, labels, save=save, restore=restore,
+                          announce=self.info.is_main)
 
     # ------------------------------------------------------------ exports
 
@@ -411,8 +268,16 @@ class Trainer:
         """EMA generator -> config.json + model.safetensors + samples.png in folder."""
         generator = self.ready_ema()
         save_export(generator, folder, training=self.summary())
-        save_class_grid(generator, folder / "samples.png", seeds=GRID_SEEDS)
+        save_class_grid(generator, folder / SAMPLES_NAME, seeds=GRID_SEEDS)
+        self._emit("export", folder)
         return folder
+
+    def export_browser_model(self) -> None:
+        """model.onnx beside the export (the app's instant mode); a missing exporter is a note, not a failure."""
+        try:
+            export_onnx(self.generator_ema, self.export_dir / ONNX_NAME)
+        except ImportError as e:
+            print(f"note: {ONNX_NAME} not written ({e}); the app exports it when it starts, if it can", flush=True)
 
     def _agree_max(self, value: float) -> float:
         """The largest value over all ranks (so every process decays and stops alike)."""
@@ -424,72 +289,83 @@ class Trainer:
 
     # ------------------------------------------------------------ fit
 
-    def fit(self, *, on_epoch_end: Optional[Callable[["Trainer", int], None]] = None) -> Path:
-        """Train to the step budget (or time budget), checkpointing; export the EMA generator at the end."""
-        config, info = self.config, self.info
-        if info.is_main:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            (self.out_dir / "samples").mkdir(exist_ok=True)
+    def _start(self) -> None:
+        """Print and save the resolved configuration before the first step."""
+        if self.info.is_main:
+            (self.out_dir / "samples").mkdir(parents=True, exist_ok=True)
             resolved = self.resolved()
             print(json.dumps(resolved, indent=2), flush=True)
-            save_json(self.out_dir / ("config.json" if not self.resuming else f"config-resume-{self.step}.json"), resolved)
-        log_path = self.out_dir / "log.jsonl"
+            write_json(self.out_dir / ("config.json" if not self.resuming else f"config-resume-{self.step}.json"),
+                       resolved)
+
+    def _log(self, window: dict[str, Any]) -> None:
+        """One log.jsonl line with the mean statistics since the last one (the one device sync per line)."""
+        rate = window["images"] / max(time.perf_counter() - window["start"], 1e-9)
+        losses = dict(zip(STAT_NAMES, (window["stats"] / window["steps"]).tolist()))
+        window.update(start=time.perf_counter(), images=0, steps=0)
+        window["stats"].zero_()
+        record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4),
+                  "images_seen": self.step * self.global_batch, **{k: round(v, 5) for k, v in losses.items()},
+                  "images_per_s": round(rate, 2), "lr": self.opt_g.param_groups[0]["lr"],
+                  "train_seconds": round(self.train_seconds, 2)}
+        if not all(math.isfinite(v) for v in losses.values()):
+            raise FloatingPointError(f"non-finite loss at step {self.step}: {losses}")
+        window["bar"].set_postfix(loss_d=f"{losses['loss_d']:.3f}", loss_g=f"{losses['loss_g']:.3f}", img_s=f"{rate:.0f}")
+        if self.info.is_main:
+            append_json_line(self.out_dir / "log.jsonl", record)
+        self._emit("log", record)
+
+    def _end_epoch(self) -> None:
+        """The epoch's sample grid (its time counts as training time), then the epoch hooks."""
+        tick = time.perf_counter()
+        epoch = self.step // self.steps_per_epoch
+        if self.info.is_main:
+            save_class_grid(self.ready_ema(), self.out_dir / "samples" / f"epoch-{epoch:03d}.png", seeds=GRID_SEEDS)
+        self.train_seconds += time.perf_counter() - tick
+        self._emit("epoch_end", epoch)
+
+    def _out_of_time(self) -> bool:
+        """At log steps of a --max-minutes run: has the slowest rank used the budget?"""
+        if not (self.config.max_minutes and self.step % self.config.log_every == 0):
+            return False
+        self.synced_train_seconds = self._agree_max(self.train_seconds)
+        return self.synced_train_seconds >= self.config.max_minutes * 60
+
+    def fit(self) -> Path:
+        """Train to the step budget (or time budget), checkpointing; export the EMA generator at the end."""
+        config, info = self.config, self.info
+        self._start()
         cache: dict = {}
-        budget_s = config.max_minutes * 60 if config.max_minutes else math.inf
-        window_start, window_images = time.perf_counter(), 0
-        window_stats = torch.zeros(len(STAT_NAMES), device=self.device)  # sums since the last log line
-        window_steps = 0
-        first_step = True
         snapshot_every = config.snapshot_every_images
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not info.is_main, unit="step",
                    dynamic_ncols=True, desc=f"{self.model_config.arch}")
+        window = {"start": time.perf_counter(), "images": 0, "steps": 0, "bar": bar,
+                  "stats": torch.zeros(len(STAT_NAMES), device=self.device)}  # sums since the last log line
+        warm = False  # has this process made its first step (which may compile)?
         with StopRequests(enabled=not info.enabled) as stop:
             while self.step < self.total_steps:
                 tick = time.perf_counter()
-                real, labels = self._batch(self.step, cache)
+                real, labels = self.batch(self.step, cache)
                 self.set_learning_rates()
-                window_stats += self._first_step(real, labels) if first_step else self.train_step(real, labels)
-                first_step = False
-                window_steps += 1
+                window["stats"] += self.train_step(real, labels) if warm else self.first_step(real, labels)
+                warm = True
+                window.update(steps=window["steps"] + 1, images=window["images"] + self.global_batch)
                 self.step += 1
                 images_seen = self.step * self.global_batch
                 update_ema(self.generator_ema, self.generator,
                            ema_beta(batch_images=self.global_batch, images_seen=images_seen,
                                     halflife_images=config.ema_halflife_images, rampup=config.ema_rampup))
+                self._emit("step")
                 self.train_seconds += time.perf_counter() - tick
-                window_images += self.global_batch
                 bar.update(1)
                 if self.step % config.log_every == 0 or self.step == self.total_steps:
-                    rate = window_images / max(time.perf_counter() - window_start, 1e-9)
-                    window_start, window_images = time.perf_counter(), 0
-                    losses = dict(zip(STAT_NAMES, (window_stats / window_steps).tolist()))  # the one sync per log line
-                    window_stats.zero_()
-                    window_steps = 0
-                    record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4),
-                              "images_seen": images_seen, **{k: round(v, 5) for k, v in losses.items()},
-                              "images_per_s": round(rate, 2), "lr": self.opt_g.param_groups[0]["lr"],
-                              "train_seconds": round(self.train_seconds, 2)}
-                    if not all(math.isfinite(v) for v in losses.values()):
-                        raise FloatingPointError(f"non-finite loss at step {self.step}: {losses}")
-                    bar.set_postfix(loss_d=f"{losses['loss_d']:.3f}", loss_g=f"{losses['loss_g']:.3f}", img_s=f"{rate:.0f}")
-                    if info.is_main:
-                        _json_line(log_path, record)
+                    self._log(window)
                 if snapshot_every and images_seen // snapshot_every > (images_seen - self.global_batch) // snapshot_every:
                     if info.is_main:
                         self.export(self.out_dir / "snapshots" / f"images-{images_seen:09d}")
-                epoch_done = self.step % self.steps_per_epoch == 0
-                if epoch_done:
-                    tick = time.perf_counter()
-                    epoch = self.step // self.steps_per_epoch
-                    if info.is_main:
-                        save_class_grid(self.ready_ema(), self.out_dir / "samples" / f"epoch-{epoch:03d}.png", seeds=GRID_SEEDS)
-                    self.train_seconds += time.perf_counter() - tick
-                    if on_epoch_end is not None:
-                        on_epoch_end(self, epoch)
-                out_of_time = False
-                if self.step % config.log_every == 0 and config.max_minutes:
-                    self.synced_train_seconds = self._agree_max(self.train_seconds)
-                    out_of_time = self.synced_train_seconds >= budget_s
+                if self.step % self.steps_per_epoch == 0:
+                    self._end_epoch()
+                out_of_time = self._out_of_time()
                 if self.step % config.checkpoint_every == 0 or out_of_time:
                     self.checkpoint()
                 if out_of_time:
@@ -508,10 +384,3 @@ class Trainer:
                 self.export_browser_model()
         info.barrier()
         return self.export_dir
-
-    def export_browser_model(self) -> None:
-        """model.onnx beside the export (the app's instant mode); a missing exporter is a note, not a failure."""
-        try:
-            export_onnx(self.generator_ema, self.export_dir / ONNX_NAME)
-        except ImportError as e:
-            print(f"note: {ONNX_NAME} not written ({e}); the app exports it when it starts, if it can", flush=True)

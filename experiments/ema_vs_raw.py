@@ -1,6 +1,6 @@
 """Is the exported EMA generator at least as good as the raw one? Evaluate both from a run's last checkpoint.
 
-    python bench/ema_vs_raw.py runs/shipped [--per-class 1000]
+    python experiments/ema_vs_raw.py runs/shipped [--per-class 1000]
 
 raw: the trained generator with its own BatchNorm running statistics.
 ema: the EMA generator with BatchNorm statistics recomputed for its weights (what train.py exports).
@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cgan.training import checkpoints  # noqa: E402
 from cgan.config import ModelConfig  # noqa: E402
 from cgan.data import load_dataset  # noqa: E402
-from cgan.evaluate import evaluate_generator  # noqa: E402
+from cgan.evaluation.report import evaluate_generator  # noqa: E402
 from cgan.models import build_generator  # noqa: E402
-from cgan.training.loop import recalibrate_batchnorm  # noqa: E402
+from cgan.training.ema import recalibrate_batchnorm  # noqa: E402
 
 
 def main():

@@ -1,6 +1,6 @@
 """Several generator EMAs from one training run: which half-life and ramp-up give the best samples.
 
-    python bench/ema_sweep.py --out bench/results/ema1 --ema 10000:0.1 --ema 20000:0.2 \\
+    python experiments/ema_sweep.py --out experiments/results/ema1 --ema 10000:0.1 --ema 20000:0.2 \\
         -- --max-steps 8344 --epochs 1000 --snapshot-every-images 44500
 
 Trains once with the given train.py flags (the run folder is OUT/run), and keeps beside the run's own
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ablation import COLUMNS, evaluate  # noqa: E402  (bench/ is the script's folder, so on sys.path)
+from ablation import COLUMNS, evaluate  # noqa: E402  (experiments/ is the script's folder, so on sys.path)
 
 
 def parse_ema(text: str) -> tuple[int, float]:
@@ -36,52 +36,50 @@ def ema_name(halflife: int, rampup: float) -> str:
 
 
 def make_trainer(config, emas: list[tuple[int, float]]):
-    """A Trainer that also keeps, checkpoints and exports the extra EMAs."""
+    """A Trainer whose hooks also keep, checkpoint and export the extra EMAs."""
     import torch
 
-    from cgan.training.distributed import Distributed
-    from cgan.export.folder import save_export
+    from cgan.export import save_export
+    from cgan.files import atomic_path
     from cgan.sampling import save_class_grid
-    from cgan.training.loop import GRID_SEEDS, Trainer, ema_beta, recalibrate_batchnorm, update_ema
+    from cgan.training.distributed import Distributed
+    from cgan.training.ema import recalibrate_batchnorm, update_ema
+    from cgan.training.loop import GRID_SEEDS, Trainer
+    from cgan.training.schedules import ema_beta
 
-    class SweepTrainer(Trainer):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.extra = {ema_name(*e): (e, copy.deepcopy(self.generator_ema)) for e in emas}
-            saved = self.out_dir / "extra_emas.pt"
-            if self.resuming and saved.is_file():
-                state = torch.load(saved, map_location=self.device, weights_only=True)
-                if state["step"] != self.step:
-                    raise RuntimeError(f"{saved} is from step {state['step']}, the checkpoint from {self.step}")
-                for name, (_, module) in self.extra.items():
-                    module.load_state_dict(state["emas"][name])
+    trainer = Trainer(config, torch.device("cpu"), Distributed())
+    extra = {ema_name(*e): (e, copy.deepcopy(trainer.generator_ema)) for e in emas}
+    saved = trainer.out_dir / "extra_emas.pt"
+    if trainer.resuming and saved.is_file():
+        state = torch.load(saved, map_location=trainer.device, weights_only=True)
+        if state["step"] != trainer.step:
+            raise RuntimeError(f"{saved} is from step {state['step']}, the checkpoint from {trainer.step}")
+        for name, (_, module) in extra.items():
+            module.load_state_dict(state["emas"][name])
 
-        def train_step(self, real, labels):
-            stats = super().train_step(real, labels)
-            images_seen = (self.step + 1) * self.global_batch  # self.step counts this step after it returns
-            for (halflife, rampup), module in self.extra.values():
-                update_ema(module, self.generator, ema_beta(batch_images=self.global_batch, images_seen=images_seen,
-                                                            halflife_images=halflife, rampup=rampup))
-            return stats
+    @trainer.on("step")
+    def update(trainer):
+        images_seen = trainer.step * trainer.global_batch
+        for (halflife, rampup), module in extra.values():
+            update_ema(module, trainer.generator, ema_beta(batch_images=trainer.global_batch, images_seen=images_seen,
+                                                           halflife_images=halflife, rampup=rampup))
 
-        def checkpoint(self):
-            super().checkpoint()
-            state = {"step": self.step, "emas": {name: m.state_dict() for name, (_, m) in self.extra.items()}}
-            tmp = self.out_dir / "extra_emas.pt.tmp"
-            torch.save(state, tmp)
-            tmp.replace(self.out_dir / "extra_emas.pt")
+    @trainer.on("checkpoint")
+    def checkpoint(trainer):
+        with atomic_path(saved) as tmp:
+            torch.save({"step": trainer.step, "emas": {name: m.state_dict() for name, (_, m) in extra.items()}}, tmp)
 
-        def export(self, folder):
-            super().export(folder)
-            for name, (_, module) in self.extra.items():
-                recalibrate_batchnorm(module, batches=self.config.bn_recalibration_batches, batch_size=self.batch_size,
-                                      label_weights=self.label_weights, seed=self.config.seed)
-                extra_folder = folder.parent / f"{folder.name}-{name}"
-                save_export(module, extra_folder, training=self.summary())
-                save_class_grid(module, extra_folder / "samples.png", seeds=GRID_SEEDS)
-            return folder
+    @trainer.on("export")
+    def export(trainer, folder):
+        for name, (_, module) in extra.items():
+            recalibrate_batchnorm(module, batches=trainer.config.bn_recalibration_batches,
+                                  batch_size=trainer.batch_size, label_weights=trainer.label_weights,
+                                  seed=trainer.config.seed)
+            extra_folder = folder.parent / f"{folder.name}-{name}"
+            save_export(module, extra_folder, training=trainer.summary())
+            save_class_grid(module, extra_folder / "samples.png", seeds=GRID_SEEDS)
 
-    return SweepTrainer(config, torch.device("cpu"), Distributed())
+    return trainer
 
 
 def main():

@@ -1,10 +1,10 @@
 """Design ablations on a fixed images-seen budget: train each variant, evaluate it, print one table.
 
-    python bench/ablation.py --images 48000 --parallel 2 base "decay:--lr-decay linear" \
+    python experiments/ablation.py --images 48000 --parallel 2 base "decay:--lr-decay linear" \
         "cbn:--lr-decay linear --g-norm conditional"
 
 Each variant is NAME or NAME:FLAGS (flags for train.py on top of the default preset). Runs go to
-OUT/NAME (default bench/results/ablation); a finished run is not trained again, so the command can be
+OUT/NAME (default experiments/results/ablation); a finished run is not trained again, so the command can be
 rerun to add variants or after an interruption (an unfinished run is resumed). `--parallel N` trains N
 variants at once with one CPU thread each (two single-thread runs do more work on two cores than one
 two-thread run; every run has the same step budget, so sharing changes only wall time). Evaluation:
@@ -12,7 +12,7 @@ two-thread run; every run has the same step budget, so sharing changes only wall
 (before its own), and `--device cuda` trains and generates on a GPU, eager (`--compile off`: no compile time
 per run; the preset's GPU batch applies unless the flags give --batch-size):
 
-    python bench/ablation.py --device cuda --parallel 8 --images 133504 --batch-size 16 \
+    python experiments/ablation.py --device cuda --parallel 8 --images 133504 --batch-size 16 \
         --common "--batch-size 16" base "aux03:--aux-weight 0.3"
 """
 import argparse

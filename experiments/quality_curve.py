@@ -1,6 +1,6 @@
 """Quality against images seen: evaluate every snapshot of a run (train.py --snapshot-every-images N) and its export.
 
-    python bench/quality_curve.py runs/shipped [--per-class 300] [--every 2]
+    python experiments/quality_curve.py runs/shipped [--per-class 300] [--every 2]
 
 Prints a Markdown table (images seen, training minutes, class consistency, FID and its floor,
 precision, recall) and writes RUN/quality_curve.json.
@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from cgan.evaluate import evaluate_generator  # noqa: E402
-from cgan.export.folder import load_export  # noqa: E402
+from cgan.evaluation.report import evaluate_generator  # noqa: E402
+from cgan.export import load_export  # noqa: E402
 
 
 def main():

@@ -1,0 +1,99 @@
+"""The app assembled: the tabs, the API endpoints with named parameters, the events between controls and
+endpoints, and the pruning of result files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from cgan.explorer import generate_view, instant
+from cgan.explorer.endpoints import Endpoints
+from cgan.explorer.inference import Explorer
+from cgan.explorer.result_files import Pruner, private_folder
+from cgan.explorer.server import CACHE_MINUTES, SLIDERS, LazyIndex, StrictBlocks, user_error
+from cgan.explorer.tabs import class_grid_tab, generate_tab, instant_tab, interpolate_tab
+
+PRIVATE = dict(api_visibility="private")  # page events that are not part of the API
+SETTLED = dict(trigger_mode="always_last", show_progress="hidden", **PRIVATE)  # only the last of a burst runs
+
+
+def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None,
+              cache_minutes: float = CACHE_MINUTES, onnx_model: tuple[Path | None, str] = (None, "no model.onnx")
+              ) -> gr.Blocks:
+    """The Blocks UI; every event calls an Endpoints method over the explorer. Result files live `cache_minutes`.
+
+    onnx_model: (model.onnx, "") for the instant tab, or (None, why it is unavailable)."""
+    model_path, instant_unavailable = onnx_model
+    if model_path is not None:
+        gr.set_static_paths([instant.VENDOR, instant.PRELOAD, model_path])
+    gif_dir = private_folder("cgan-gifs-")
+    endpoints = Endpoints(explorer, nearest=nearest, gif_dir=gif_dir)
+    dataset = explorer.generator.metadata.get("training", {}).get("dataset", "its dataset")
+    with StrictBlocks(title="cgan explorer") as demo:
+        gr.Markdown(f"# cgan explorer\nA class-conditional GAN trained on {dataset}. "
+                    f"Pick a class, move the sliders: the image follows.")
+        gr.Markdown(f"Running on **{device_text}**", elem_id="device-note")
+        # The instant tab comes first where the browser can run the generator; a shared link (URL with
+        # controls) opens the Generate tab, whose controls it sets.
+        with gr.Tabs(selected="instant" if model_path else "generate") as tabs:
+            instant_tab(endpoints, model_path, instant_unavailable)
+            generate = generate_tab(endpoints)
+            grid = class_grid_tab()
+            interpolation = interpolate_tab(endpoints.names)
+        _api(endpoints, generate, grid, interpolation)
+        _events(demo, endpoints, tabs, generate, grid, interpolation)
+
+    def forget(removed):
+        for tracked in demo.temp_file_sets:
+            tracked.difference_update(str(path) for path in removed)
+
+    # Bounded disk: result files older than cache_minutes are deleted (checked 3 times as often).
+    Pruner([gif_dir, Path(demo.GRADIO_CACHE)], max(1, round(cache_minutes * 60)), on_removed=forget).start()
+    return demo
+
+
+def _api(endpoints: Endpoints, generate, grid, interpolation) -> None:
+    """The stable API endpoints with named parameters, registered first so they own their names. Their own
+    checks (cgan.values) see the request's values as sent: preprocess=False."""
+    api_generate = gr.Button(visible=False)
+    api_generate.click(user_error(endpoints.generate_api), generate.controls, [generate.image, generate.fidelity],
+                       api_name="generate", preprocess=False)
+    interpolation.run.click(user_error(endpoints.interpolate), interpolation.inputs,
+                            [interpolation.gif, interpolation.strip], api_name="interpolate", preprocess=False)
+    grid.button.click(user_error(endpoints.class_grid), [generate.seed, generate.truncation, *generate.sliders],
+                      grid.image, api_name="class_grid", preprocess=False)
+    api_nearest = gr.Button(visible=False)
+    api_nearest.click(user_error(endpoints.nearest_images), generate.details,
+                      [generate.nearest_gallery, generate.nearest_text], api_name="nearest", preprocess=False)
+
+
+def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> None:
+    """What the page does when a control changes, a button is pressed or the page loads."""
+    for control in generate.controls:
+        # In the page: generate.js makes one server-function request (no queue, no result file), and the
+        # URL follows the controls.
+        control.change(None, generate.controls, None, js=generate_view.CHANGE_JS, show_progress="hidden", **PRIVATE)
+
+    def refresh_details(trigger):
+        """Strips, nearest images and class grid: after a change settles (a slider's release, not every step)."""
+        trigger(user_error(endpoints.strips), generate.details, generate.strips, **SETTLED)
+        trigger(user_error(endpoints.nearest_images), generate.details,
+                [generate.nearest_gallery, generate.nearest_text], **SETTLED)
+        trigger(user_error(endpoints.class_grid_html), [generate.seed, generate.truncation, *generate.sliders],
+                grid.table, **SETTLED)
+
+    for control in (generate.class_name, generate.seed, generate.truncation, generate.mix_class, generate.mix_weight):
+        refresh_details(control.change)
+    for slider in generate.sliders:
+        refresh_details(slider.release)
+    interpolation_outputs = [interpolation.gif, interpolation.strip, interpolation.animation]
+    for control in interpolation.inputs:
+        control.change(user_error(endpoints.interpolate_all), interpolation.inputs, interpolation_outputs, **SETTLED)
+    generate.randomize.click(endpoints.random_seed, None, generate.seed, **PRIVATE)
+    reset_event = generate.reset.click(lambda: [0.0] * SLIDERS, None, generate.sliders, **PRIVATE)
+    refresh_details(reset_event.then)
+    loaded = demo.load(endpoints.restore, None,
+                       [generate.class_name, generate.seed, generate.truncation, *generate.sliders, tabs], **PRIVATE)
+    loaded.then(None, generate.controls, None, js=generate_view.TRIGGER_JS, **PRIVATE)
+    refresh_details(loaded.then)
+    loaded.then(user_error(endpoints.interpolate_all), interpolation.inputs, interpolation_outputs, **PRIVATE)

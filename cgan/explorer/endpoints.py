@@ -1,0 +1,203 @@
+"""What the app's events and API endpoints run: values in (as the page or an API call sends them), pictures out.
+
+Every function checks its values through the Explorer (cgan.values); a bad value raises ValueError, which
+`server.user_error` turns into a message for the user and one log line.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import html
+import secrets
+from pathlib import Path
+
+import gradio as gr
+
+from cgan import values
+from cgan.evaluation.nearest import describe_distance
+from cgan.explorer import assets
+from cgan.explorer.inference import STRIP_VALUES, Explorer
+from cgan.explorer.pictures import gif_bytes, labelled_rows, png_data_uri
+from cgan.explorer.server import SLIDERS, LazyIndex, gpu, rejected, with_sliders
+from cgan.files import write_bytes
+from cgan.sampling import grid_image, latents_for_seeds
+from cgan.values import MAX_SEED, SLIDER_RANGE, TRUNCATION
+
+GRID_COLUMNS = 6
+URL_KEYS = ["class", "seed", "psi"] + [f"s{i}" for i in range(SLIDERS)]  # the shareable controls in a page URL
+INSTANT_KEYS = ("class_name", "seed", "truncation", "mix_class", "mix_weight", "sliders")
+VIEW_KEYS = ("class_name", "seed", "side", "truncation", "mix_class", "mix_weight", "sliders")
+
+
+def check_mix_class(mix_class) -> None:
+    if not isinstance(mix_class, str):  # "" is no second class; a name is checked by the explorer
+        raise ValueError(f'mix_class must be a class name or "" (none), got {values.shown(mix_class)}')
+
+
+def read_request(name: str, request, keys: tuple[str, ...]) -> dict:
+    """A server function's one argument: an object with exactly `keys`, its sliders a list."""
+    if not isinstance(request, dict) or set(request) != set(keys) or not isinstance(request["sliders"], list):
+        raise ValueError(f"{name} takes {{{', '.join(keys)}}} with sliders a list, got {values.shown(request)}")
+    return request
+
+
+def _call(method):
+    """A plain function that calls `method` (gradio sets attributes on the functions it serves)."""
+    def call(*args, **kwargs):
+        return method(*args, **kwargs)
+    return call
+
+
+class Endpoints:
+    """The app's functions over one Explorer; result files (GIFs) go to gif_dir."""
+
+    def __init__(self, explorer: Explorer, *, nearest: LazyIndex | None, gif_dir: Path):
+        self.explorer, self.nearest, self.gif_dir = explorer, nearest, gif_dir
+        self.names = explorer.class_names
+        for name in ("generate", "class_grid", "class_grid_html", "strips", "interpolate", "view"):
+            setattr(self, name, gpu(getattr(self, name)))  # inside a GPU allocation on ZeroGPU Spaces
+        for name in ("latent", "pixels", "view"):  # the page's server functions: gradio marks them, so plain functions
+            setattr(self, name, functools.wraps(getattr(self, name))(_call(getattr(self, name))))
+
+    def generate(self, class_name: str, seed: int, side: int = 1, truncation: float = 1.0,
+                 mix_class: str | None = None, mix_weight: float = 0.0, *sliders: float):
+        """Generate side x side images of a class (optionally mixed with a second class)."""
+        explorer = self.explorer
+        pixels = explorer.generate(class_name, seed, side=side, truncation=truncation, sliders=sliders,
+                                   mix_class=mix_class or class_name, mix_weight=mix_weight)
+        return explorer.enlarge(pixels, columns=int(side)), explorer.predict(pixels[0])
+
+    @with_sliders
+    def generate_api(self, class_name: str, seed: int, side: int = 1, truncation: float = 1.0, mix_class: str = "",
+                     mix_weight: float = 0.0, *sliders: float):
+        """Generate side x side images of a class (optionally mixed with a second class)."""
+        check_mix_class(mix_class)
+        return self.generate(class_name, seed, side, truncation, mix_class, mix_weight, *sliders)
+
+    @with_sliders
+    def class_grid(self, seed: int, truncation: float = 1.0, *sliders: float):
+        """Every class in a row (labelled), the same latents in each column."""
+        pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders)
+        return labelled_rows(pixels, self.names, columns=GRID_COLUMNS, scale=2)
+
+    def class_grid_html(self, seed: int, truncation: float = 1.0, *sliders: float):
+        """The class grid as a table: class names as text, one image strip per row, and a PNG download link."""
+        pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders)
+        rows = "".join(assets.fill("class_grid_row.html", name=html.escape(name), src=png_data_uri(
+            grid_image(pixels[i * GRID_COLUMNS:(i + 1) * GRID_COLUMNS], columns=GRID_COLUMNS, padding=1)))
+            for i, name in enumerate(self.names))
+        download = png_data_uri(labelled_rows(pixels, self.names, columns=GRID_COLUMNS, scale=4))
+        return assets.fill("class_grid.html", rows=rows, seed=int(seed), download=download)
+
+    def strips(self, class_name: str, seed: int, truncation: float = 1.0, mix_class: str | None = None,
+               mix_weight: float = 0.0, *sliders: float):
+        """What each slider does: the current image with one slider at -3 ... +3, a row per direction."""
+        pixels = self.explorer.direction_strips(class_name, seed, truncation=truncation, sliders=sliders,
+                                                mix_class=mix_class or class_name, mix_weight=mix_weight)
+        strip = labelled_rows(pixels, [str(i + 1) for i in range(len(self.explorer.directions))],
+                              columns=len(STRIP_VALUES), scale=2)
+        return f'<img alt="each direction from -3 to +3" src="{png_data_uri(strip)}">'
+
+    @with_sliders
+    def nearest_images(self, class_name: str, seed: int, truncation: float = 1.0, mix_class: str = "",
+                       mix_weight: float = 0.0, *sliders: float):
+        """The generated image's 3 nearest training images (evaluation-network features), with distances."""
+        check_mix_class(mix_class)
+        explorer = self.explorer
+        pixels = explorer.generate(class_name, seed, truncation=truncation, sliders=sliders,
+                                   mix_class=mix_class or class_name, mix_weight=mix_weight)
+        index = self.nearest.get() if self.nearest is not None else None
+        if index is None:
+            reason = self.nearest.error if self.nearest is not None else "no evaluation network is loaded"
+            return [], f"The memorisation check is unavailable: {reason}."
+        found = index.query(pixels[0])
+        gallery = [(explorer.enlarge(n["image"][None], columns=1),
+                    f"#{n['index']} · {n['distance']:.2f}") for n in found]
+        text = describe_distance(found[0]["distance"], index.share_of_test_closer(found[0]["distance"]))
+        return gallery, text
+
+    def interpolate(self, start_class: str, start_seed: int, end_class: str, end_seed: int, steps: int = 16,
+                    mode: str = "spherical", ping_pong: bool = False):
+        """Frames between two (class, seed) endpoints: the GIF file first, then the strip."""
+        values.flag(ping_pong, "ping_pong")
+        gif, strip, _ = self.interpolate_all(start_class, start_seed, end_class, end_seed, steps, mode, ping_pong)
+        return gif, strip
+
+    def interpolate_all(self, start_class, start_seed, end_class, end_seed, steps=16, mode="spherical",
+                        ping_pong=False):
+        """The GIF file (download), the frame strip, and the animation playing in the page."""
+        frames = self.explorer.interpolate(start_class, start_seed, end_class, end_seed, steps=steps, mode=mode)
+        data = gif_bytes(frames, ping_pong=ping_pong)
+        # Named by content: identical requests share one file instead of adding a copy each.
+        folder = self.gif_dir / hashlib.sha256(data).hexdigest()[:20]
+        folder.mkdir(exist_ok=True)
+        path = folder / f"interpolation-{int(steps)}-frames.gif"
+        if not path.is_file():
+            write_bytes(path, data)  # atomic: a concurrent request never serves half a file
+        else:
+            path.touch()  # in use again: not old enough to prune
+        small = base64.b64encode(gif_bytes(frames, scale=1, ping_pong=ping_pong)).decode()
+        animation = f'<img alt="interpolation animation" id="animation-gif" src="data:image/gif;base64,{small}">'
+        return str(path), self.explorer.enlarge(frames, columns=min(int(steps), 16)), animation
+
+    def latent(self, seed):
+        """The instant tab's one server call per new seed: that seed's z (as the server draws it)."""
+        try:
+            return latents_for_seeds([self.explorer.check_seed(seed)], self.explorer.generator.config.z_dim)[0].tolist()
+        except ValueError as e:
+            raise rejected("latent", str(e)) from None
+
+    def pixels(self, request: dict):
+        """The instant tab's "run on the server" switch: the image's uint8 values as (C, H, W), flattened.
+
+        request: class_name, seed, truncation, mix_class, mix_weight, sliders (a server function takes one value)."""
+        try:
+            r = read_request("pixels", request, INSTANT_KEYS)
+            image = self.explorer.generate(r["class_name"], r["seed"], truncation=r["truncation"],
+                                           sliders=r["sliders"], mix_class=r["mix_class"],
+                                           mix_weight=r["mix_weight"])[0]
+        except (ValueError, TypeError) as e:
+            raise rejected("pixels", str(e)) from None
+        return (image[None] if image.ndim == 2 else image.transpose(2, 0, 1)).reshape(-1).tolist()
+
+    def view(self, request: dict):
+        """The Generate tab's live path (generate.js): the image or grid at its own size as base64 RGBA bytes
+        (the browser draws and enlarges it) and the evaluation network's top 3 classes; {"error": why} for bad values."""
+        try:
+            r = read_request("view", request, VIEW_KEYS)
+            check_mix_class(r["mix_class"])
+            pixels = self.explorer.generate(r["class_name"], r["seed"], side=r["side"], truncation=r["truncation"],
+                                            sliders=r["sliders"], mix_class=r["mix_class"] or r["class_name"],
+                                            mix_weight=r["mix_weight"])
+        except (ValueError, TypeError) as e:
+            return {"error": rejected("view", str(e)).message}
+        side, seed = int(r["side"]), int(r["seed"])  # both checked by explorer.generate
+        top = sorted(self.explorer.predict(pixels[0]).items(), key=lambda item: -item[1])[:3]
+        rgba = grid_image(pixels, columns=side, padding=0 if side == 1 else 1).convert("RGBA")
+        return {"rgba": base64.b64encode(rgba.tobytes()).decode(), "width": rgba.width, "height": rgba.height,
+                "alt": f"generated {r['class_name']}, seed {seed}" + (f", {side}x{side} grid" if side > 1 else ""),
+                "name": f"{r['class_name']}-seed-{seed}".replace("/", "-").replace(" ", "-"),
+                "top": [[name, round(p, 4)] for name, p in top]}
+
+    @staticmethod
+    def random_seed():
+        return secrets.randbelow(MAX_SEED + 1)
+
+    def restore(self, request: gr.Request):
+        """Controls from the page URL (?class=Dress&seed=7&psi=0.8&s0=1.5), falling back to defaults; a shared
+        link opens the Generate tab."""
+        params = dict(request.query_params) if request is not None else {}
+        cls = params.get("class") if params.get("class") in self.names else self.names[0]
+
+        def number(key, default, low, high, cast=float):
+            try:
+                value = cast(float(params.get(key, default)))
+            except ValueError:
+                return default
+            return value if low <= value <= high else default
+
+        restored = [cls, number("seed", 0, 0, MAX_SEED, int), number("psi", 1.0, *TRUNCATION)]
+        restored += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)]
+        shared = any(key in params for key in URL_KEYS)
+        return restored + [gr.Tabs(selected="generate") if shared else gr.Tabs()]

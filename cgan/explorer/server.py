@@ -1,0 +1,132 @@
+"""The app's server plumbing: loading what it serves, strict API checks, one log line per rejected request,
+the memorisation index built in the background, and the GPU allocation on Spaces."""
+from __future__ import annotations
+
+import inspect
+import socket
+import sys
+import threading
+
+import gradio as gr
+
+from cgan import values
+from cgan.evaluation.classifier import evaluator_for
+from cgan.evaluation.nearest import index_for_evaluator
+from cgan.explorer.inference import Explorer
+from cgan.export import load_generator
+
+SLIDERS = 8  # latent direction sliders in the app and its API (direction_0 ... direction_{SLIDERS - 1})
+CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
+SESSIONS = 256  # per-visitor state Gradio keeps in memory (each REST call is a session); the oldest go first
+# A theme with system fonts only: a blocked web-font request can stall the page offline.
+THEME = gr.themes.Base(font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
+                       font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"])
+
+try:  # ZeroGPU on Spaces: run inference inside a GPU allocation when the package is there
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:
+    def gpu(fn):
+        return fn
+
+
+def rejected(name: str, message: str) -> gr.Error:
+    """The error a bad request gets, logged as one line."""
+    print(f"rejected {name}: {message}", file=sys.stderr, flush=True)
+    return gr.Error(message, print_exception=False)
+
+
+def user_error(fn):
+    """Turn ValueError and TypeError from the explorer into gr.Error, so the user sees what is allowed.
+
+    One log line per rejected request, no traceback."""
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, TypeError) as e:
+            raise rejected(fn.__name__, str(e)) from None
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    wrapper.__signature__ = inspect.signature(fn)  # gradio names API parameters from it
+    return wrapper
+
+
+def with_sliders(fn):
+    """Publish fn(..., *sliders) with named parameters direction_0 ... direction_{SLIDERS - 1} (each 0 by default):
+    gradio names an endpoint's API parameters from the signature."""
+    signature = inspect.signature(fn)
+    fixed = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    sliders = [inspect.Parameter(f"direction_{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0.0,
+                                 annotation="float") for i in range(SLIDERS)]
+    fn.__signature__ = signature.replace(parameters=fixed + sliders)
+    return fn
+
+
+class StrictBlocks(gr.Blocks):
+    """Blocks whose public API endpoints take their documented parameters and nothing else.
+
+    Gradio ignores extra values and fails on missing ones with a message about JavaScript; here extra
+    values are an error that names the parameters, and missing trailing ones take their documented
+    defaults (over raw REST as through gradio_client)."""
+
+    def validate_inputs(self, block_fn, inputs: list) -> None:
+        if block_fn.api_visibility == "public" and block_fn.fn is not None:
+            params = list(inspect.signature(block_fn.fn).parameters.values())
+            names = ", ".join(p.name for p in params)
+            if len(inputs) > len(params):
+                raise rejected(block_fn.api_name, f"/{block_fn.api_name} takes at most {len(params)} values "
+                                                  f"({names}), got {len(inputs)}")
+            missing = params[len(inputs):]
+            required = [p.name for p in missing if p.default is inspect.Parameter.empty]
+            if required:
+                raise rejected(block_fn.api_name, f"/{block_fn.api_name} needs {', '.join(required)} "
+                                                  f"(parameters: {names}); got {len(inputs)} values")
+            inputs.extend(p.default for p in missing)
+            for param, value in zip(params, inputs):
+                if isinstance(value, dict):  # no parameter takes an object; Gradio would treat it as a file
+                    raise rejected(block_fn.api_name, f"{param.name} takes a plain value, not a JSON object: "
+                                                      f"{values.shown(value)}")
+        super().validate_inputs(block_fn, inputs)
+
+
+class LazyIndex:
+    """The memorisation index, built in a background thread at start-up (features of the whole training set)."""
+
+    def __init__(self, build):
+        self.index, self.error = None, None
+        self._thread = threading.Thread(target=self._run, args=(build,), daemon=True)
+        self._thread.start()
+
+    def _run(self, build):
+        try:
+            self.index = build()
+        except Exception as e:  # reported in the panel; the rest of the app works without it
+            self.error = str(e) or type(e).__name__
+
+    def get(self, timeout: float = 180.0):
+        """The index, waiting for it to be built; None (with .error set) when it cannot be had."""
+        self._thread.join(timeout)
+        if self.index is None and self.error is None:
+            self.error = "the training-set index is still being built; try again in a minute"
+        return self.index
+
+
+def load_explorer(weights: str, device) -> Explorer:
+    """The generator (folder or Hub repo) and, when one fits, the evaluation network beside it or the shipped one."""
+    generator = load_generator(weights, device=device)
+    classifier, _ = evaluator_for(weights, generator.config.class_names)
+    return Explorer.create(generator, sliders=SLIDERS, classifier=classifier)
+
+
+def start_nearest_index(weights: str, class_names: list[str]) -> LazyIndex | None:
+    """The memorisation check's index over the evaluation network's training set, built in the background;
+    None when no evaluation network fits these classes."""
+    _, folder = evaluator_for(weights, class_names)
+    return LazyIndex(lambda: index_for_evaluator(folder)) if folder is not None else None
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when something already listens on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1" if host in ("0.0.0.0", "") else host, port)) == 0

@@ -1,0 +1,106 @@
+"""The app's tabs, one builder each: the components of a tab, laid out, returned by name for the event wiring."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+
+from cgan.explorer import generate_view, instant
+from cgan.explorer.endpoints import Endpoints
+from cgan.explorer.server import SLIDERS
+from cgan.values import FRAMES, MAX_GRID_SIDE, MAX_SEED, SLIDER_RANGE, TRUNCATION
+
+
+def instant_tab(endpoints: Endpoints, model_path: Path | None, unavailable: str) -> None:
+    """The generator running in the browser (WebAssembly); the server is asked only for each new seed's latent."""
+    with gr.Tab("Instant", id="instant", elem_id="instant-tab"):
+        gr.Markdown("The generator runs **in your browser** (WebAssembly): every control redraws at once, with "
+                    "no request to the server except one per new seed. The Generate tab runs it on the server, "
+                    "with the label readout, the direction strips and the memorisation check.")
+        # The runtime and the model start loading with the page (launch's head: instant.head).
+        gr.HTML(instant.markup(endpoints.explorer, model_path, unavailable), elem_id="instant",
+                js_on_load=instant.SCRIPT.read_text() if model_path else None,
+                server_functions=[endpoints.latent, endpoints.pixels] if model_path else None)
+
+
+def _class_dropdown(names: list[str], label: str, elem_id: str, value: str | None = None) -> gr.Dropdown:
+    return gr.Dropdown(names, allow_custom_value=True, value=value or names[0], label=label, elem_id=elem_id)
+
+
+def _seed_box(label: str, elem_id: str, value: int = 0) -> gr.Number:
+    return gr.Number(value, label=label, precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id=elem_id)
+
+
+def generate_tab(endpoints: Endpoints) -> SimpleNamespace:
+    """Controls on the left; the live image, the direction strips and the memorisation check on the right."""
+    explorer, names = endpoints.explorer, endpoints.names
+    labels = [f"Direction {i + 1}: {text}" for i, text in enumerate(explorer.descriptions)]
+    tab = SimpleNamespace()
+    with gr.Tab("Generate", id="generate"), gr.Row():
+        with gr.Column(scale=1):
+            tab.class_name = _class_dropdown(names, "Class", "class")
+            with gr.Row():
+                tab.seed = _seed_box("Seed", "seed")
+                tab.randomize = gr.Button("Random seed", elem_id="random-seed", scale=0)
+            tab.side = gr.Slider(1, MAX_GRID_SIDE, value=1, step=1, label="Grid side (1 = single image)", elem_id="side")
+            tab.truncation = gr.Slider(*TRUNCATION, value=1.0, step=0.05, label="Truncation ψ", elem_id="psi")
+            with gr.Accordion("Class mixing", open=False):
+                tab.mix_class = _class_dropdown(names, "Second class", "mix-class")
+                tab.mix_weight = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Mix weight (0 = first class only)",
+                                           elem_id="mix-weight")
+            tab.sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1,
+                                     label=labels[i] if i < len(labels) else f"Direction {i + 1}",
+                                     elem_id=f"slider-{i}") for i in range(SLIDERS)]
+            tab.reset = gr.Button("Reset sliders", elem_id="reset")
+        with gr.Column(scale=1):
+            # The live image and readout (generate.js asks `view` on every change of a control).
+            gr.HTML(generate_view.markup(explorer.scale), elem_id="image", label="Generated",
+                    js_on_load=generate_view.SCRIPT.read_text(), server_functions=[endpoints.view])
+            tab.image = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # /generate's output
+            tab.fidelity = gr.Label(num_top_classes=3, visible=False)  # /generate's output
+            gr.Markdown("**What each slider does:** the image above with one slider at −3 … +3, a row per direction")
+            tab.strips = gr.HTML(elem_id="strips")
+            with gr.Accordion("Is this a copy? Nearest training images", open=True, elem_id="nearest-panel"):
+                tab.nearest_gallery = gr.Gallery(
+                    label="3 nearest training images (training-set index · feature distance)", columns=3, height=200,
+                    elem_id="nearest", elem_classes="pixelated", object_fit="contain")
+                tab.nearest_text = gr.Markdown(elem_id="nearest-text")
+    tab.controls = [tab.class_name, tab.seed, tab.side, tab.truncation, tab.mix_class, tab.mix_weight, *tab.sliders]
+    tab.details = [tab.class_name, tab.seed, tab.truncation, tab.mix_class, tab.mix_weight, *tab.sliders]
+    return tab
+
+
+def class_grid_tab() -> SimpleNamespace:
+    """Every class in a row with the Generate tab's latents."""
+    tab = SimpleNamespace()
+    with gr.Tab("Class grid"):
+        tab.button = gr.Button("Show every class with these latents", elem_id="grid-button", visible=False)
+        gr.Markdown("One row per class, the same latents in each column: the seed, ψ and sliders of the "
+                    "Generate tab.")
+        tab.table = gr.HTML(elem_id="grid-table")
+        tab.image = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # the /class_grid API's output
+    return tab
+
+
+def interpolate_tab(names: list[str]) -> SimpleNamespace:
+    """Two (class, seed) endpoints and the frames between them, as an animation, a GIF and a strip."""
+    tab = SimpleNamespace()
+    with gr.Tab("Interpolate"):
+        with gr.Row():
+            tab.start_class = _class_dropdown(names, "Start class", "start-class")
+            tab.start_seed = _seed_box("Start seed", "start-seed")
+            tab.end_class = _class_dropdown(names, "End class", "end-class", value=names[-1])
+            tab.end_seed = _seed_box("End seed", "end-seed", value=1)
+        with gr.Row():
+            tab.steps = gr.Slider(*FRAMES, value=16, step=1, label="Frames", elem_id="steps")
+            tab.mode = gr.Radio(["spherical", "linear"], value="spherical", label="Interpolation", elem_id="mode")
+            tab.ping_pong = gr.Checkbox(False, label="Ping-pong", elem_id="ping-pong")
+        tab.run = gr.Button("Interpolate", variant="primary", elem_id="interpolate")
+        with gr.Row():
+            tab.animation = gr.HTML(label="Animation", elem_id="animation")
+            tab.gif = gr.File(label="Animated GIF (download)", elem_id="gif")
+        tab.strip = gr.Image(label="Frames", type="pil", format="png", image_mode=None, buttons=["download"],
+                             elem_classes="pixelated", elem_id="strip")
+    tab.inputs = [tab.start_class, tab.start_seed, tab.end_class, tab.end_seed, tab.steps, tab.mode, tab.ping_pong]
+    return tab

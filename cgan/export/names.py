@@ -1,0 +1,13 @@
+"""The file names of an export folder (and of a Hub model repo): every reader and writer imports them from here."""
+
+CONFIG_NAME = "config.json"  # the model config, with the training summary and metrics as metadata
+WEIGHTS_NAME = "model.safetensors"  # the generator's weights
+ONNX_NAME = "model.onnx"  # the generator as ONNX, for the app's instant mode in the browser
+SAMPLES_NAME = "samples.png"  # one row per class
+METRICS_NAME = "metrics.json"  # written by `python -m cgan.evaluate`
+CARD_NAME = "README.md"  # the Hub model card
+EVALUATOR_WEIGHTS_NAME = "evaluator.safetensors"  # the evaluation network shipped beside the generator
+EVALUATOR_INFO_NAME = "evaluator.json"  # its architecture, dataset, class names and test accuracy
+
+EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, ONNX_NAME, SAMPLES_NAME, CARD_NAME, METRICS_NAME,
+                EVALUATOR_WEIGHTS_NAME, EVALUATOR_INFO_NAME]
