@@ -111,6 +111,7 @@ class TrainConfig:
     beta2: float = field(default=0.999, metadata={"help": "Adam beta2"})
     loss: Optional[str] = field(default=None, metadata={"help": f"GAN loss: {', '.join(LOSSES)}; default: the preset's"})
     aux_weight: Optional[float] = field(default=None, metadata={"help": "weight of an auxiliary classifier loss (AC-GAN) on the discriminator's features: D learns the real images' classes, G is rewarded when D reads its images as their class; 0: off; default: the preset's"})
+    aux_g_weight: Optional[float] = field(default=None, metadata={"help": "weight of the auxiliary classifier loss in the generator's update; 0: D still learns the classes but G is not pushed towards what D finds typical of a class (projection keeps the conditioning); default: --aux-weight"})
     d_conditioning: Optional[str] = field(default=None, metadata={"help": f"how D sees the label: {', '.join(D_CONDITIONINGS)}; default: the preset's"})
     z_dim: Optional[int] = field(default=None, metadata={"help": "noise length; default: the preset's"})
     g_dim: Optional[int] = field(default=None, metadata={"help": "generator width; default: the preset's"})
@@ -166,8 +167,9 @@ class TrainConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if self.lr_decay_start is not None and not 0 <= self.lr_decay_start < 1:
             raise ValueError(f"--lr-decay-start must be in [0, 1), got {self.lr_decay_start}")
-        if self.aux_weight is not None and not self.aux_weight >= 0:
-            raise ValueError(f"--aux-weight must be 0 or more, got {self.aux_weight}")
+        for name in ("aux_weight", "aux_g_weight"):
+            if getattr(self, name) is not None and not getattr(self, name) >= 0:
+                raise ValueError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
         if self.beta1 is not None and not 0 <= self.beta1 < 1:
             raise ValueError(f"--beta1 must be in [0, 1), got {self.beta1}")
         if self.bn_recalibration_batches < 0:
@@ -223,7 +225,8 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
                         image_size=image_size, native_size=min(native_size, image_size), **model_fields)
     model.validate()
     lr = train.lr or preset["lr"]
-    optim = dict(loss=train.loss or preset["loss"], aux_weight=aux_weight, lr=lr,
+    optim = dict(loss=train.loss or preset["loss"], aux_weight=aux_weight,
+                 aux_g_weight=aux_weight if train.aux_g_weight is None else train.aux_g_weight, lr=lr,
                  lr_d=train.lr_d or lr * preset.get("lr_d_ratio", 1.0),
                  lr_decay=train.lr_decay or preset.get("lr_decay", "none"),
                  lr_decay_start=preset.get("lr_decay_start", 0.0) if train.lr_decay_start is None else train.lr_decay_start,

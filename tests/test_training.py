@@ -239,3 +239,16 @@ def test_auto_precision_is_bf16_only_on_cpus_with_bf16_in_hardware(monkeypatch, 
     assert devices.uses_bf16("fp32", torch.device("cpu")) is False
     assert devices.uses_bf16("bf16", torch.device("cpu")) is True
     assert devices.uses_bf16("auto", torch.device("cuda")) is False  # TF32 there, bf16 only when asked
+
+
+def test_the_generator_can_train_without_the_auxiliary_classifier_term(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=1, aux_weight=1.0, aux_g_weight=0.0)
+    assert trainer.optim["aux_weight"] == 1.0 and trainer.optim["aux_g_weight"] == 0.0
+    assert trainer.model_config.d_classifier  # D still learns the classes
+    calls = []
+    original = trainer.networks.d_for_g
+    trainer.networks.d_for_g = lambda *args, **kwargs: calls.append(kwargs) or original(*args, **kwargs)
+    trainer.train_step(*trainer.batch(0, {}))
+    assert calls == [{}]  # G's update asked D for the real/fake logit only, not for class logits
+    default = make_trainer(tmp_path / "default", small_fashion, max_steps=1, aux_weight=0.5)
+    assert default.optim["aux_g_weight"] == 0.5  # unset: the same weight as D's

@@ -61,7 +61,7 @@ _RESUMABLE = {f.name for f in dataclasses.fields(TrainConfig)} - {"resume", "ove
 # Choices a run left to its preset, taken from what the preset resolved to when the run started: a preset
 # changed since (e.g. a new default batch size) must not change a run that is being continued.
 _RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample"),
-             "optimizer": ("loss", "aux_weight", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "beta1")}
+             "optimizer": ("loss", "aux_weight", "aux_g_weight", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "beta1")}
 
 
 # What a run saved before a setting existed trained with.
@@ -73,8 +73,8 @@ def _pin_resolved(config: TrainConfig, run: dict, explicit: set[str]) -> None:
     for section, names in _RESOLVED.items():
         saved = run.get(section, {})
         for name in names:
-            if name == "lr_d" and "lr" in explicit:
-                continue  # a new --lr without --lr-d keeps the preset's ratio between them
+            if {"lr_d": "lr", "aux_g_weight": "aux_weight"}.get(name) in explicit:
+                continue  # a new --lr (--aux-weight) without --lr-d (--aux-g-weight) keeps the preset's relation
             if getattr(config, name) is None and name not in explicit:
                 if name in saved:
                     setattr(config, name, saved[name])

@@ -222,10 +222,11 @@ class Trainer:
 
         self.discriminator.requires_grad_(False)
         with self.autocast():
-            if aux_weight:
+            aux_g_weight = self.optim.get("aux_g_weight", aux_weight)
+            if aux_g_weight:
                 logits, classes = nets.d_for_g(fake, condition, classes=True)
                 loss_g = (generator_loss(loss_kind, logits.float())
-                          + aux_weight * F.cross_entropy(classes.float(), labels.long()))
+                          + aux_g_weight * F.cross_entropy(classes.float(), labels.long()))
             else:
                 loss_g = generator_loss(loss_kind, nets.d_for_g(fake, condition).float())
         self.opt_g.zero_grad(set_to_none=True)
