@@ -49,10 +49,6 @@ def images_per_second(step, batch_size, steps, device, warmup=3):
     return steps * batch_size / (time.perf_counter() - start)
 
 
-# The design the ablations tried as a new default (class-conditional BN, deeper D, decaying LR).
-TRIED_DEFAULT = dict(g_norm="conditional", d_depth=2, lr_decay="linear")
-
-
 def parse_variant(text: str) -> tuple[str, dict]:
     """"g48:g_dim=48,d_depth=2" -> ("g48", {"g_dim": 48, "d_depth": 2}) (numbers as int or float, else str)."""
     label, _, fields = text.partition(":")
@@ -101,8 +97,6 @@ def main():
                         help="measure the presets compiled, eager, or both side by side")
     parser.add_argument("--arch", action="append", choices=ARCHS, help="presets to measure (default: all)")
     parser.add_argument("--no-reference-copy", action="store_true", help="skip the straight reference copy")
-    parser.add_argument("--tried-default", action="store_true",
-                        help="also measure the default preset with the design the ablations tried (conditional BN, deeper D)")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:FIELD=VALUE,...",
                         help="also measure the default preset with TrainConfig fields changed, e.g. g48:g_dim=48 "
                              "(batch_size=N gives the variant its own batch)")
@@ -133,10 +127,6 @@ def main():
                 name = f"cgan --arch {arch}" + (f" (compile {mode}{'' if compiled == (mode == 'on') else ': failed'})"
                                                 if len(modes) > 1 or mode == "on" else "")
                 steps[name], batches[name] = step, batch
-        if args.tried_default:
-            name = "cgan --arch fast (tried design)"
-            steps[name], batches[name], _ = cgan_step("fast", batch_for("fast"), dataset, f"{tmp}/tried", device,
-                                                      modes[-1], **TRIED_DEFAULT)
         for variant in args.variant:
             label, overrides = parse_variant(variant)
             name = f"cgan --arch fast ({label})"
