@@ -24,7 +24,10 @@ def main(argv=None) -> int:
     parser.add_argument("--evaluator", default=str(SHIPPED_EVALUATOR), help="folder with evaluator.safetensors/.json")
     parser.add_argument("--seed", type=int, default=0, help="first latent seed; also picks the real subset")
     parser.add_argument("--truncation", type=float, default=1.0, help="truncation psi for the generated images")
-    parser.add_argument("--no-gan-train", action="store_true", help="skip the GAN-train accuracy (the slowest part)")
+    parser.add_argument("--no-gan-train", action="store_true", help="skip the GAN-train accuracy")
+    parser.add_argument("--detector-seeds", type=int, nargs="*", default=[0, 1],
+                        help="seeds of the two-sample detector runs (each trains a detector for real vs generated "
+                             "and one for real vs real, a few minutes on 2 CPU cores); none given: skip the test")
     parser.add_argument("--data-dir", default=None, help="where the dataset lives")
     parser.add_argument("--out", default=None, help="metrics.json path (default: inside a local --weights folder, "
                                                     "else ./metrics.json)")
@@ -35,7 +38,7 @@ def main(argv=None) -> int:
         generator = load_generator(args.weights, revision=args.revision, device=pick_device(args.device))
         result = evaluate_generator(generator, evaluator_dir=args.evaluator, per_class=args.per_class, seed=args.seed,
                                     truncation=args.truncation, gan_train=not args.no_gan_train,
-                                    data_dir=args.data_dir)
+                                    data_dir=args.data_dir, detector_seeds=args.detector_seeds)
     except (WeightsError, DataNotFoundError, FileNotFoundError, ValueError) as e:
         fail(str(e), code=2)
     result["weights"] = args.weights

@@ -53,7 +53,7 @@ def evaluate(export: Path, *, per_class: int, device: str = "cpu") -> dict:
     result_path = export / "metrics.json"
     if not result_path.is_file():
         subprocess.run([sys.executable, "-m", "cgan.evaluate", "--weights", str(export), "--per-class", str(per_class),
-                        "--no-gan-train", "--device", device, "--out", str(result_path)],
+                        "--no-gan-train", "--detector-seeds", "--device", device, "--out", str(result_path)],
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return json.loads(result_path.read_text())
 

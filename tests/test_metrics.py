@@ -84,3 +84,27 @@ def test_evaluate_runs_on_a_generator(tiny_export):
     table = format_table(result, generator.config.class_names)  # what `python -m cgan.evaluate` prints
     rows = [line for line in table.splitlines() if line.startswith("| Sandal |")]
     assert len(rows) == 1 and rows[0].count("|") == 6  # class, consistency, intra-FID, its floor, ratio
+
+
+def test_an_untrained_generator_fails_the_label_free_and_detector_checks(tiny_export):
+    from cgan.export import load_export
+
+    generator = load_export(tiny_export)  # six training steps: blobs, far from clothes
+    result = evaluate_generator(generator, per_class=30, gan_train=False, progress=False, detector_seeds=(0, 1))
+    assert result["ae_fid"] > 5 * result["ae_fid_floor"] and result["ae_recall"] < 0.2
+    assert result["detector"] > 0.9 and len(result["detector_per_seed"]) == 2
+    assert abs(result["detector_floor"] - 0.5) < 0.2
+    assert result["targets"]["detector"] is False and result["targets"]["ae_fid_vs_floor"] is False
+    table = format_table(result, generator.config.class_names)
+    assert "two-sample detector accuracy" in table and "label-free autoencoder" in table
+
+
+def test_real_images_pass_the_label_free_checks(fashion):
+    from cgan.evaluation.autoencoder import load_autoencoder
+    from cgan.evaluation.report import label_free
+
+    autoencoder, _ = load_autoencoder(SHIPPED_EVALUATOR)
+    pixels = fashion.pixels()
+    result = label_free(autoencoder, pixels[:2000], pixels[2000:4000], pixels[4000:6000])
+    assert result["ae_fid"] < 2 * result["ae_fid_floor"] + 0.5  # real against real: at its floor
+    assert result["ae_recall"] > 0.8 and result["ae_precision"] > 0.8

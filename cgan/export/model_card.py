@@ -37,7 +37,10 @@ def _metrics_rows(metrics: dict[str, Any]) -> str:
             ("FID (evaluation-network features)", "fid", "fid_floor"),
             ("intra-class FID", "intra_fid", "intra_fid_floor"),
             ("precision", "precision", "real_precision"), ("recall", "recall", "real_recall"),
-            ("GAN-train accuracy", "gan_train_accuracy", "real_train_accuracy")]
+            ("GAN-train accuracy", "gan_train_accuracy", "real_train_accuracy"),
+            ("FID (label-free autoencoder features)", "ae_fid", "ae_fid_floor"),
+            ("recall (autoencoder features)", "ae_recall", "ae_real_recall"),
+            ("two-sample detector accuracy (0.5: indistinguishable)", "detector", "detector_floor")]
     lines = ["| metric | this model | real data |", "|---|---|---|"]
     lines += [f"| {name} | {metrics[a]:.4f} | {metrics[b]:.4f} |" for name, a, b in rows if a in metrics and b in metrics]
     return "\n".join(lines)
@@ -107,7 +110,8 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     ]
     if metrics:
         body += [f"Measured with `python -m cgan.evaluate` ({metrics.get('per_class', '?')} images per class) in the "
-                 "feature space of a Fashion-MNIST classifier (not Inception):", "", _metrics_rows(metrics)]
+                 "feature space of a Fashion-MNIST classifier (not Inception), in a label-free autoencoder's features, and by a "
+                 "detector trained to tell generated from real images (0.5 when it cannot):", "", _metrics_rows(metrics)]
     else:
         body += ["Not evaluated yet: run `python -m cgan.evaluate --weights THIS_REPO`."]
     body.append("")

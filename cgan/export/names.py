@@ -8,6 +8,8 @@ METRICS_NAME = "metrics.json"  # written by `python -m cgan.evaluate`
 CARD_NAME = "README.md"  # the Hub model card
 EVALUATOR_WEIGHTS_NAME = "evaluator.safetensors"  # the evaluation network shipped beside the generator
 EVALUATOR_INFO_NAME = "evaluator.json"  # its architecture, dataset, class names and test accuracy
+AUTOENCODER_WEIGHTS_NAME = "autoencoder.safetensors"  # the label-free feature network (its bottleneck)
+AUTOENCODER_INFO_NAME = "autoencoder.json"  # its architecture, dataset and reconstruction error
 
 EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, ONNX_NAME, SAMPLES_NAME, CARD_NAME, METRICS_NAME,
-                EVALUATOR_WEIGHTS_NAME, EVALUATOR_INFO_NAME]
+                EVALUATOR_WEIGHTS_NAME, EVALUATOR_INFO_NAME, AUTOENCODER_WEIGHTS_NAME, AUTOENCODER_INFO_NAME]

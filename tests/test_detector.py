@@ -1,0 +1,51 @@
+"""The two-sample detector and the label-free feature space: they measure what they claim, on real images."""
+import numpy as np
+import pytest
+
+from cgan.evaluation.autoencoder import (autoencoder_features, fit_autoencoder, load_autoencoder,
+                                         reconstruction_error, save_autoencoder)
+from cgan.evaluation.detector import blur, two_sample_accuracy
+
+
+@pytest.fixture(scope="module")
+def pixels(fashion):
+    return fashion.pixels()[:4000]
+
+
+def test_blur_keeps_flat_images_and_the_mean_and_softens_edges():
+    flat = np.full((2, 28, 28), 130, dtype=np.uint8)
+    assert (blur(flat, 0.5) == flat).all()
+    edge = np.zeros((1, 28, 28), dtype=np.uint8)
+    edge[:, :, 14:] = 255
+    soft = blur(edge, 0.5)
+    assert 0 < soft[0, 5, 13] < 255 and 0 < soft[0, 5, 14] < 255  # the step is no longer sharp
+    assert abs(soft.astype(float).mean() - edge.astype(float).mean()) < 1.0
+
+
+def test_the_detector_tells_real_from_inverted_and_not_real_from_real(pixels):
+    inverted = two_sample_accuracy(pixels[:1000], 255 - pixels[1000:2000], max_epochs=3, patience=1)
+    same = two_sample_accuracy(pixels[:1000], pixels[2000:3000], max_epochs=3, patience=1)
+    assert inverted["accuracy"] > 0.95
+    assert abs(same["accuracy"] - 0.5) < 0.1  # no leak from training to scoring halves
+    assert inverted["test_images"] == 1000
+
+
+def test_the_detector_stops_once_held_out_accuracy_stops_rising(pixels):
+    result = two_sample_accuracy(pixels[:600], pixels[600:1200], max_epochs=30, patience=2)
+    assert result["epochs"] < 30  # real vs real: nothing to learn, so it stops early
+
+
+def test_autoencoder_features_are_label_free_and_survive_save_and_load(pixels, tmp_path):
+    untrained = fit_autoencoder(pixels[:256], epochs=0)
+    model = fit_autoencoder(pixels, epochs=1)
+    assert reconstruction_error(model, pixels[:500]) < 0.5 * reconstruction_error(untrained, pixels[:500])
+    save_autoencoder(model, tmp_path, {"dataset": "fashion-mnist"})
+    loaded, info = load_autoencoder(tmp_path)
+    features = autoencoder_features(model, pixels[:50])
+    assert features.shape == (50, 64) and info["dataset"] == "fashion-mnist"
+    np.testing.assert_array_equal(features, autoencoder_features(loaded, pixels[:50]))
+
+
+def test_a_missing_autoencoder_says_how_to_train_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train_evaluator --network autoencoder"):
+        load_autoencoder(tmp_path)
