@@ -1,7 +1,7 @@
 """How strong is the two-sample detector? Its accuracy on real vs real (the floor), real vs the same real images
 blurred by a Gaussian of --sigma pixels (its power), and real vs each generator given, over several seeds.
 
-    python experiments/detector_power.py --seeds 0 1 weights runs/q20_base/snapshots/images-000044512
+    python experiments/detector_power.py weights runs/q20_base/snapshots/images-000044512 --seeds 0 1
 
 Real images: the whole Fashion-MNIST test split; the other real set: as many training images, balanced by
 class; generated: --per-class images of every class at psi = 1. One table, a row per comparison.

@@ -24,24 +24,21 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports_of(path: Path, modules: set[str]) -> set[str]:
-    """The project modules `path` imports, anywhere in the file (inside functions too)."""
+def imported_names(path: Path) -> set[str]:
+    """Every module name `path` imports, anywhere in the file (inside functions too), with `from` imports' members."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             assert node.level == 0, f"{path}: relative import; the project imports by full name"
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        else:
-            continue
-        found |= {name for name in names if name in modules}
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
     return found
 
 
 def import_graph() -> dict[str, set[str]]:
     files = {module_name(path): path for path in python_files()}
-    return {name: imports_of(path, set(files)) - {name} for name, path in files.items()}
+    return {name: (imported_names(path) & set(files)) - {name} for name, path in files.items()}
 
 
 def layer(module: str) -> tuple[str, int]:
@@ -96,19 +93,9 @@ def test_imports_point_down_the_layers():
 
 
 def test_only_the_hub_module_imports_huggingface_hub():
-    users = [module for module, path in ((module_name(p), p) for p in python_files())
-             if "huggingface_hub" in {n.split(".")[0] for n in _external_imports(path)}]
+    users = [module_name(path) for path in python_files()
+             if "huggingface_hub" in {name.split(".")[0] for name in imported_names(path)}]
     assert users == ["cgan.export.hub"]
-
-
-def _external_imports(path: Path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
 
 
 @pytest.mark.parametrize("path", python_files(), ids=lambda p: str(p.relative_to(ROOT)))

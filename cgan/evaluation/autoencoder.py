@@ -7,21 +7,17 @@ game. Shipped beside the generator as autoencoder.safetensors + autoencoder.json
 """
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm.auto import tqdm
 
-from cgan.evaluation.classifier import SHIPPED_EVALUATOR, as_input
+from cgan.evaluation.classifier import SHIPPED_EVALUATOR, as_input, load_network, save_network, train_epoch
 from cgan.export.names import AUTOENCODER_INFO_NAME, AUTOENCODER_WEIGHTS_NAME
-from cgan.files import atomic_path, write_json
 
 FEATURES = 64
 
@@ -55,19 +51,10 @@ def fit_autoencoder(images, *, epochs: int, seed: int = 0, batch_size: int = 128
     steps = epochs * -(-len(x) // batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
     rng = torch.Generator().manual_seed(seed)
-    bar = tqdm(total=steps, disable=not progress, desc="autoencoder", unit="step")
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(x), generator=rng)
-        for start in range(0, len(x), batch_size):
-            xb = x[order[start:start + batch_size]]
-            loss = F.mse_loss(model(xb), xb)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            bar.update(1)
-    bar.close()
+    with tqdm(total=steps, disable=not progress, desc="autoencoder", unit="step") as bar:
+        for _ in range(epochs):
+            train_epoch(model, optimizer, len(x), lambda idx: F.mse_loss(model(x[idx]), x[idx]), rng=rng,
+                        batch_size=batch_size, schedule=schedule, bar=bar)
     return model.eval()
 
 
@@ -87,20 +74,10 @@ def reconstruction_error(model: AutoEncoder, images) -> float:
 
 
 def save_autoencoder(model: AutoEncoder, folder: str | os.PathLike, info: dict[str, Any]) -> None:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(folder / AUTOENCODER_WEIGHTS_NAME) as tmp:
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
-    write_json(folder / AUTOENCODER_INFO_NAME, {"arch": model.arch, **info})
+    save_network(model, folder, AUTOENCODER_WEIGHTS_NAME, AUTOENCODER_INFO_NAME, info)
 
 
 def load_autoencoder(folder: str | os.PathLike = SHIPPED_EVALUATOR) -> tuple[AutoEncoder, dict[str, Any]]:
     """The autoencoder in `folder` and its info (dataset, reconstruction error on the real test set)."""
-    folder = Path(folder)
-    if not (folder / AUTOENCODER_WEIGHTS_NAME).is_file() or not (folder / AUTOENCODER_INFO_NAME).is_file():
-        raise FileNotFoundError(f"no label-free feature network in {folder} (expected {AUTOENCODER_WEIGHTS_NAME}); "
-                                f"train one with: python -m cgan.train_evaluator --network autoencoder --out {folder}")
-    info = json.loads((folder / AUTOENCODER_INFO_NAME).read_text())
-    model = AutoEncoder(**info["arch"])
-    model.load_state_dict(load_file(str(folder / AUTOENCODER_WEIGHTS_NAME)))
-    return model.eval(), info
+    return load_network(AutoEncoder, folder, AUTOENCODER_WEIGHTS_NAME, AUTOENCODER_INFO_NAME,
+                        "no label-free feature network")

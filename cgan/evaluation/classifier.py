@@ -68,6 +68,22 @@ def features_and_probs(classifier: Classifier, images, *, batch_size: int = 500)
     return torch.cat(feats).numpy(), torch.cat(probs).numpy()
 
 
+def train_epoch(model: nn.Module, optimizer, count: int, batch_loss, *, rng: torch.Generator, batch_size: int,
+                schedule=None, bar=None) -> None:
+    """One pass over `count` examples in an order drawn from rng: an optimiser step on batch_loss(indices) each."""
+    model.train()
+    order = torch.randperm(count, generator=rng)
+    for start in range(0, count, batch_size):
+        loss = batch_loss(order[start:start + batch_size])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if schedule is not None:
+            schedule.step()
+        if bar is not None:
+            bar.update(1)
+
+
 def fit_classifier(images, labels, *, num_classes: int, epochs: int, seed: int = 0, batch_size: int = 128,
                    lr: float = 1e-3, progress: bool = False) -> Classifier:
     """Train a fresh Classifier on uint8 images with a fixed recipe (Adam, light shift augmentation)."""
@@ -79,22 +95,15 @@ def fit_classifier(images, labels, *, num_classes: int, epochs: int, seed: int =
     steps = epochs * -(-len(x) // batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
     rng = torch.Generator().manual_seed(seed)
-    model.train()
-    bar = tqdm(total=steps, disable=not progress, desc="classifier", unit="step")
-    for _ in range(epochs):
-        order = torch.randperm(len(x), generator=rng)
-        for start in range(0, len(x), batch_size):
-            idx = order[start:start + batch_size]
-            xb = x[idx]
-            shift = torch.randint(-2, 3, (2,), generator=rng).tolist()  # small translations
-            xb = torch.roll(xb, shifts=shift, dims=(2, 3))
-            loss = F.cross_entropy(model(xb), y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            bar.update(1)
-    bar.close()
+
+    def batch_loss(idx):
+        shift = torch.randint(-2, 3, (2,), generator=rng).tolist()  # small translations
+        return F.cross_entropy(model(torch.roll(x[idx], shifts=shift, dims=(2, 3))), y[idx])
+
+    with tqdm(total=steps, disable=not progress, desc="classifier", unit="step") as bar:
+        for _ in range(epochs):
+            train_epoch(model, optimizer, len(x), batch_loss, rng=rng, batch_size=batch_size, schedule=schedule,
+                        bar=bar)
     return model.eval()
 
 
@@ -104,25 +113,37 @@ def accuracy(classifier: Classifier, images, labels) -> float:
     return float((probs.argmax(1) == np.asarray(labels)).mean())
 
 
-def save_classifier(classifier: Classifier, folder: str | os.PathLike, info: dict[str, Any]) -> None:
-    """evaluator.safetensors + evaluator.json (architecture, accuracy, how it was trained)."""
+def save_network(model: nn.Module, folder: str | os.PathLike, weights_name: str, info_name: str,
+                 info: dict[str, Any]) -> None:
+    """An evaluation network as WEIGHTS (safetensors) + INFO (JSON: its architecture and how it was made)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(folder / EVALUATOR_WEIGHTS_NAME) as tmp:
-        save_file({k: v.contiguous() for k, v in classifier.state_dict().items()}, str(tmp))
-    write_json(folder / EVALUATOR_INFO_NAME, {"arch": classifier.arch, **info})
+    with atomic_path(folder / weights_name) as tmp:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
+    write_json(folder / info_name, {"arch": model.arch, **info})
+
+
+def load_network(kind: type, folder: str | os.PathLike, weights_name: str, info_name: str,
+                 missing: str) -> tuple[nn.Module, dict[str, Any]]:
+    """The network of class `kind` saved by save_network, in eval mode, and its info; FileNotFoundError(missing)."""
+    folder = Path(folder)
+    if not (folder / weights_name).is_file() or not (folder / info_name).is_file():
+        raise FileNotFoundError(f"{missing} in {folder} (expected {weights_name} and {info_name}); train one with: "
+                                f"python -m cgan.train_evaluator --network {kind.__name__.lower()} --out {folder}")
+    info = json.loads((folder / info_name).read_text())
+    model = kind(**info["arch"])
+    model.load_state_dict(load_file(str(folder / weights_name)))
+    return model.eval(), info
+
+
+def save_classifier(classifier: Classifier, folder: str | os.PathLike, info: dict[str, Any]) -> None:
+    """evaluator.safetensors + evaluator.json (architecture, accuracy, how it was trained)."""
+    save_network(classifier, folder, EVALUATOR_WEIGHTS_NAME, EVALUATOR_INFO_NAME, info)
 
 
 def load_classifier(folder: str | os.PathLike) -> tuple[Classifier, dict[str, Any]]:
     """The evaluation network and its info (accuracy on the real test set, dataset, class names)."""
-    folder = Path(folder)
-    if not (folder / EVALUATOR_WEIGHTS_NAME).is_file() or not (folder / EVALUATOR_INFO_NAME).is_file():
-        raise FileNotFoundError(f"no evaluation network in {folder} (expected {EVALUATOR_WEIGHTS_NAME} and {EVALUATOR_INFO_NAME}); "
-                                f"train one with: python -m cgan.train_evaluator --out {folder}")
-    info = json.loads((folder / EVALUATOR_INFO_NAME).read_text())
-    model = Classifier(**info["arch"])
-    model.load_state_dict(load_file(str(folder / EVALUATOR_WEIGHTS_NAME)))
-    return model.eval(), info
+    return load_network(Classifier, folder, EVALUATOR_WEIGHTS_NAME, EVALUATOR_INFO_NAME, "no evaluation network")
 
 
 def evaluator_for(weights: str | os.PathLike, class_names: list[str]) -> tuple[Classifier | None, Path | None]:

@@ -55,25 +55,19 @@ class Endpoints:
     def __init__(self, explorer: Explorer, *, nearest: LazyIndex | None, gif_dir: Path):
         self.explorer, self.nearest, self.gif_dir = explorer, nearest, gif_dir
         self.names = explorer.class_names
-        for name in ("generate", "class_grid", "class_grid_html", "strips", "interpolate", "view"):
+        for name in ("generate_api", "class_grid", "class_grid_html", "strips", "interpolate", "view"):
             setattr(self, name, gpu(getattr(self, name)))  # inside a GPU allocation on ZeroGPU Spaces
         for name in ("latent", "pixels", "view"):  # the page's server functions: gradio marks them, so plain functions
             setattr(self, name, functools.wraps(getattr(self, name))(_call(getattr(self, name))))
-
-    def generate(self, class_name: str, seed: int, side: int = 1, truncation: float = 1.0,
-                 mix_class: str | None = None, mix_weight: float = 0.0, *sliders: float):
-        """Generate side x side images of a class (optionally mixed with a second class)."""
-        explorer = self.explorer
-        pixels = explorer.generate(class_name, seed, side=side, truncation=truncation, sliders=sliders,
-                                   mix_class=mix_class or class_name, mix_weight=mix_weight)
-        return explorer.enlarge(pixels, columns=int(side)), explorer.predict(pixels[0])
 
     @with_sliders
     def generate_api(self, class_name: str, seed: int, side: int = 1, truncation: float = 1.0, mix_class: str = "",
                      mix_weight: float = 0.0, *sliders: float):
         """Generate side x side images of a class (optionally mixed with a second class)."""
         check_mix_class(mix_class)
-        return self.generate(class_name, seed, side, truncation, mix_class, mix_weight, *sliders)
+        pixels = self.explorer.generate(class_name, seed, side=side, truncation=truncation, sliders=sliders,
+                                        mix_class=mix_class or class_name, mix_weight=mix_weight)
+        return self.explorer.enlarge(pixels, columns=int(side)), self.explorer.predict(pixels[0])
 
     @with_sliders
     def class_grid(self, seed: int, truncation: float = 1.0, *sliders: float):
