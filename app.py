@@ -61,7 +61,8 @@ def main(argv=None) -> int:
     onnx_model = ensure_onnx(explorer.generator, explorer.generator.source_folder)
     if onnx_model[0] is None:
         print(f"note: the instant tab is off: {onnx_model[1]}", file=sys.stderr)
-    demo = build_app(explorer, describe(device), nearest=start_nearest_index(args.weights, explorer.class_names),
+    nearest = start_nearest_index(explorer.generator.source_folder, explorer.class_names)
+    demo = build_app(explorer, describe(device), nearest=nearest,
                      cache_minutes=args.cache_minutes, onnx_model=onnx_model)
     # Uploads are refused beyond what the app takes (it has no file inputs).
     demo.queue(default_concurrency_limit=4).launch(

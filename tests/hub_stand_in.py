@@ -1,8 +1,9 @@
 """A small in-memory stand-in for the Hugging Face Hub HTTP API, enough for huggingface_hub's client.
 
-Covers whoami, repo creation, branches, model info, preupload (every file 'regular', so contents
-come inline), NDJSON commits, paths-info/tree and resolve (GET and HEAD with X-Repo-Commit and
-ETag). Write calls and private repos need an Authorization header; `fail_with` makes every request
+Covers whoami, repo creation (models and Spaces), branches, repo info, preupload (every file 'regular',
+so contents come inline), NDJSON commits, paths-info/tree, resolve (GET and HEAD with X-Repo-Commit and
+ETag), and a Space's variables and hardware requests. Model repos are keyed "USER/NAME" in `repos`,
+Spaces "spaces/USER/NAME". Write calls and private repos need an Authorization header; `fail_with` makes every request
 answer one HTTP status, to test error handling.
 """
 from __future__ import annotations
@@ -22,6 +23,12 @@ class Repo:
     private: bool = False
     branches: dict[str, str] = field(default_factory=dict)  # branch -> commit sha
     commits: dict[str, dict[str, bytes]] = field(default_factory=dict)  # sha -> {path: content}
+    variables: dict[str, dict[str, str]] = field(default_factory=dict)  # a Space's: key -> {value, description}
+    hardware: list[str] = field(default_factory=list)  # a Space's hardware requests, in order
+    sdk: str | None = None
+
+    def files(self, branch: str = "main") -> dict[str, bytes]:
+        return self.commits[self.branches[branch]]
 
 
 class HubState:
@@ -33,17 +40,21 @@ class HubState:
         self.fail_with: int | None = None
         self.lock = threading.Lock()
 
-    def new_repo(self, repo_id: str, private: bool = False) -> Repo:
+    def new_repo(self, repo_id: str, private: bool = False, kind: str = "models") -> Repo:
         repo = Repo(private=private)
         sha = hashlib.sha1(f"init {repo_id}".encode()).hexdigest()
         repo.commits[sha] = {".gitattributes": b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"}
         repo.branches["main"] = sha
-        self.repos[repo_id] = repo
+        self.repos[repo_key(kind, repo_id)] = repo
         return repo
 
 
+def repo_key(kind: str, repo_id: str) -> str:
+    return repo_id if kind == "models" else f"{kind}/{repo_id}"
+
+
 API = re.compile(r"^/api/(models|datasets|spaces)/(?P<repo>[^/]+/[^/]+)(?P<rest>/.*)?$")
-RESOLVE = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")
+RESOLVE = re.compile(r"^/(?:(?P<kind>spaces|datasets)/)?(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")
 
 
 def make_handler(state: HubState):
@@ -104,12 +115,13 @@ def make_handler(state: HubState):
                     return self._error(401, "Invalid credentials in Authorization header")
                 data = json.loads(body or b"{}")
                 repo_id = f"{data.get('organization') or 'tester'}/{data['name']}"
-                if repo_id in state.repos:
-                    url = f"http://{self.headers['Host']}/{repo_id}"
-                    return self._send(409, {"error": "You already created this model repo", "url": url},
-                                      headers={"X-Error-Message": "You already created this model repo"})
-                state.new_repo(repo_id, private=bool(data.get("private")))
-                return self._send(200, {"url": f"http://{self.headers['Host']}/{repo_id}", "name": repo_id})
+                kind = (data.get("type") or "model") + "s"
+                url = f"http://{self.headers['Host']}/{'' if kind == 'models' else kind + '/'}{repo_id}"
+                if repo_key(kind, repo_id) in state.repos:
+                    return self._send(409, {"error": "You already created this repo", "url": url},
+                                      headers={"X-Error-Message": "You already created this repo"})
+                state.new_repo(repo_id, private=bool(data.get("private")), kind=kind).sdk = data.get("sdk")
+                return self._send(200, {"url": url, "name": repo_id})
             if path == "/api/validate-yaml" and self.command == "POST":
                 content = json.loads(body).get("content", "")
                 if not re.match(r"^---\n.*?\n---\n", content, re.S):
@@ -118,9 +130,9 @@ def make_handler(state: HubState):
             if path == "/api/agent-harnesses":  # the client's agent registry: an empty one
                 return self._send(200, {"standardEnvVars": [], "harnesses": []})
             if m := RESOLVE.match(path):
-                return self._resolve(m["repo"], m["rev"], m["path"])
+                return self._resolve(repo_key(m["kind"] or "models", m["repo"]), m["rev"], m["path"])
             if m := API.match(path):
-                return self._api(m["repo"], m["rest"] or "", body)
+                return self._api(m[1], m["repo"], m["rest"] or "", body)
             return self._error(404, f"stand-in has no route for {self.command} {path}")
 
         def _repo(self, repo_id: str) -> Repo | None:
@@ -136,8 +148,8 @@ def make_handler(state: HubState):
                 self._error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
             return sha
 
-        def _api(self, repo_id: str, rest: str, body: bytes):
-            repo = self._repo(repo_id)
+        def _api(self, kind: str, repo_id: str, rest: str, body: bytes):
+            repo = self._repo(repo_key(kind, repo_id))
             if repo is None:
                 return
             writing = self.command == "POST" and not rest.startswith("/paths-info")
@@ -152,6 +164,15 @@ def make_handler(state: HubState):
                 return self._send(200, {"id": repo_id, "modelId": repo_id, "sha": sha, "private": repo.private,
                                         "siblings": [{"rfilename": p} for p in sorted(files)], "tags": [],
                                         "lastModified": "2026-01-01T00:00:00.000Z"})
+            if kind == "spaces" and rest == "/variables":
+                if self.command == "POST":
+                    item = json.loads(body)
+                    repo.variables[item["key"]] = {"value": item["value"], "description": item.get("description"),
+                                                   "updatedAt": "2026-01-01T00:00:00.000Z"}
+                return self._send(200, repo.variables)
+            if kind == "spaces" and rest == "/hardware" and self.command == "POST":
+                repo.hardware.append(json.loads(body)["flavor"])
+                return self._send(200, {"stage": "BUILDING", "hardware": {"current": None, "requested": repo.hardware[-1]}})
             if m := re.match(r"^/preupload/(.+)$", rest):
                 files = json.loads(body)["files"]
                 return self._send(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False,

@@ -6,6 +6,7 @@ import inspect
 import socket
 import sys
 import threading
+from pathlib import Path
 
 import gradio as gr
 
@@ -114,15 +115,15 @@ class LazyIndex:
 def load_explorer(weights: str, device) -> Explorer:
     """The generator (folder or Hub repo) and, when one fits, the evaluation network beside it or the shipped one."""
     generator = load_generator(weights, device=device)
-    classifier, _ = evaluator_for(weights, generator.config.class_names)
+    classifier, _ = evaluator_for(generator.source_folder, generator.config.class_names)
     return Explorer.create(generator, sliders=SLIDERS, classifier=classifier)
 
 
-def start_nearest_index(weights: str, class_names: list[str]) -> LazyIndex | None:
+def start_nearest_index(folder: Path, class_names: list[str]) -> LazyIndex | None:
     """The memorisation check's index over the evaluation network's training set, built in the background;
-    None when no evaluation network fits these classes."""
-    _, folder = evaluator_for(weights, class_names)
-    return LazyIndex(lambda: index_for_evaluator(folder)) if folder is not None else None
+    None when no evaluation network in the generator's folder (or the shipped one) fits these classes."""
+    _, evaluator_folder = evaluator_for(folder, class_names)
+    return LazyIndex(lambda: index_for_evaluator(evaluator_folder)) if evaluator_folder is not None else None
 
 
 def port_in_use(host: str, port: int) -> bool:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from huggingface_hub import HfApi, snapshot_download
+from huggingface_hub import CommitOperationAdd, HfApi, snapshot_download
 from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError,
                                     RepositoryNotFoundError, RevisionNotFoundError)
 
 from cgan.export.folder import WeightsError
-from cgan.export.model_card import write_card
-from cgan.export.names import CONFIG_NAME, EXPORT_FILES, WEIGHTS_NAME
+from cgan.export.model_card import card_text
+from cgan.export.names import CARD_NAME, CONFIG_NAME, EXPORT_FILES, WEIGHTS_NAME
+from cgan.files import write_text
 
 
 def download_export(repo_id: str, *, revision: str | None = None) -> Path:
@@ -32,26 +33,32 @@ def download_export(repo_id: str, *, revision: str | None = None) -> Path:
     except LocalEntryNotFoundError:
         raise WeightsError(f"{where}: not in the local cache and the Hub cannot be reached (offline?)") from None
     except (HfHubHTTPError, OSError) as e:
-        raise WeightsError(f"{where}: download failed: {_short(e)}") from None
+        raise WeightsError(f"{where}: download failed: {short_error(e)}") from None
 
 
 def push_export(export_dir: str | Path, repo_id: str, *, private: bool = False, revision: str | None = None,
                 commit_message: str = "Upload cgan generator") -> str:
-    """Write the model card into export_dir and upload the export; returns the commit URL."""
+    """Upload the export with its model card in one commit; returns the commit URL.
+
+    The card is written into export_dir only after the push succeeded, so a failed push changes nothing locally.
+    """
     folder = Path(export_dir)
     if not (folder / CONFIG_NAME).is_file() or not (folder / WEIGHTS_NAME).is_file():
         raise WeightsError(f"{folder}: not a cgan export (needs {CONFIG_NAME} and {WEIGHTS_NAME})")
-    write_card(folder, repo_id)
+    card = card_text(folder, repo_id)
+    operations = [CommitOperationAdd(name, str(folder / name)) for name in EXPORT_FILES
+                  if name != CARD_NAME and (folder / name).is_file()]
+    operations.append(CommitOperationAdd(CARD_NAME, card.encode("utf-8")))
     api = HfApi(library_name="cgan")
     api.create_repo(repo_id, private=private, exist_ok=True)
     if revision:
         api.create_branch(repo_id, branch=revision, exist_ok=True)
-    info = api.upload_folder(repo_id=repo_id, folder_path=str(folder), allow_patterns=EXPORT_FILES,
-                             revision=revision, commit_message=commit_message)
+    info = api.create_commit(repo_id, operations=operations, revision=revision, commit_message=commit_message)
+    write_text(folder / CARD_NAME, card)
     return info.commit_url
 
 
-def _short(error: Exception) -> str:
+def short_error(error: Exception) -> str:
     """First line of an error, which for Hub errors holds the HTTP status and URL but never the token."""
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
@@ -63,7 +70,7 @@ def push_or_explain(export_dir: str | Path, repo_id: str, *, private: bool = Fal
         url = push_export(export_dir, repo_id, private=private, revision=revision)
     except Exception as e:  # noqa: BLE001 - any failure leaves the export intact; say so without a traceback
         retry = f"python -m cgan.push {export_dir} {repo_id}" + (f" --revision {revision}" if revision else "")
-        print(f"error: push to the Hub failed: {_short(e)}", file=sys.stderr)
+        print(f"error: push to the Hub failed: {short_error(e)}", file=sys.stderr)
         print(f"The export in {export_dir} is complete; retry with: {retry}", file=sys.stderr)
         return 1
     print(f"pushed {export_dir} to {repo_id}: {url}")

@@ -117,9 +117,3 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     body.append("")
     return "\n".join(yaml) + "\n\n" + "\n".join(body)
 
-
-def write_card(export_dir: str | Path, repo_id: str) -> Path:
-    """Write README.md (the model card) into the export folder."""
-    path = Path(export_dir) / CARD_NAME
-    path.write_text(card_text(export_dir, repo_id))
-    return path
