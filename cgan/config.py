@@ -95,9 +95,11 @@ class ModelConfig:
 class TrainConfig:
     """A training run. Each field is a `train.py` flag (underscores become dashes)."""
 
-    dataset: str = field(default="fashion-mnist", metadata={"help": f"dataset: {', '.join(DATASETS)}"})
+    dataset: str = field(default="fashion-mnist", metadata={"help": f"dataset: {', '.join(DATASETS)}, or hf:NAME[:CONFIG] for an image-classification dataset read with the `datasets` package: a Hub id, a folder saved with save_to_disk, or a data file"})
+    image_column: Optional[str] = field(default=None, metadata={"help": "hf: datasets: the image column; default: the first Image feature"})
+    label_column: Optional[str] = field(default=None, metadata={"help": "hf: datasets: the label column; default: the first ClassLabel feature"})
     data_dir: Optional[str] = field(default=None, metadata={"help": "where the dataset lives (folder dataset: one subfolder per class); default: ./data, then /usr/share/datasets"})
-    image_size: Optional[int] = field(default=None, metadata={"help": "side length for --dataset folder images (resized); default: the preset's"})
+    image_size: Optional[int] = field(default=None, metadata={"help": "side length that --dataset folder and hf: images are resized to; default: 32"})
     arch: str = field(default="fast", metadata={"help": f"model preset: {', '.join(ARCHS)} (see README 'Presets')"})
     epochs: int = field(default=8, metadata={"help": "passes over the training set (stops earlier at --max-steps or --max-minutes)"})
     max_steps: Optional[int] = field(default=None, metadata={"help": "total optimisation steps of the run, counting steps done before a resume"})
@@ -141,8 +143,8 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise ValueError for values that would fail later; runs before any work starts."""
-        if self.dataset not in DATASETS:
-            raise ValueError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)}")
+        if self.dataset not in DATASETS and not self.dataset.startswith("hf:"):
+            raise ValueError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)} or hf:NAME")
         if self.arch not in ARCHS:
             raise ValueError(f"unknown preset {self.arch!r}; choose one of {', '.join(ARCHS)}")
         if self.loss is not None and self.loss not in LOSSES:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
+
+from cgan.hub_datasets import is_hub_dataset, load_hub_dataset
 
 CLASS_NAMES = {
     "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -21,6 +24,8 @@ CLASS_NAMES = {
     "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
 }
 SYSTEM_DATA_DIR = Path("/usr/share/datasets")
+DEFAULT_SIZE = 32  # side length of image-folder and Hub datasets without --image-size
+GRAY_MODES = ("L", "1", "I;16", "I")  # PIL modes read as one channel
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
@@ -67,8 +72,14 @@ def to_float(images: torch.Tensor, image_size: int) -> torch.Tensor:
 
 
 def load_dataset(name: str, *, data_dir: str | None = None, train: bool = True, image_size: int | None = None,
-                 download: bool = True) -> Dataset:
-    """Load a dataset split into memory, looking offline first (see `candidate_dirs`)."""
+                 download: bool = True, image_column: str | None = None, label_column: str | None = None) -> Dataset:
+    """Load a dataset split into memory, looking offline first (see `candidate_dirs`); "hf:..." through `datasets`."""
+    if is_hub_dataset(name):
+        pictures, labels, names = load_hub_dataset(name, train=train, image_column=image_column,
+                                                   label_column=label_column)
+        grayscale = all(p.mode in GRAY_MODES for p in pictures)
+        images = np.stack([square_array(p, grayscale, image_size or DEFAULT_SIZE) for p in pictures])
+        return Dataset(torch.from_numpy(images), labels, names)
     if name in ("fashion-mnist", "mnist"):
         return _load_idx(name, data_dir, train, download)
     if name == "cifar10":
@@ -76,7 +87,7 @@ def load_dataset(name: str, *, data_dir: str | None = None, train: bool = True, 
     if name == "folder":
         if data_dir is None:
             raise DataNotFoundError("--dataset folder needs --data-dir pointing at a folder with one subfolder per class.")
-        return load_image_folder(data_dir, image_size=image_size or 32)
+        return load_image_folder(data_dir, image_size=image_size or DEFAULT_SIZE)
     raise ValueError(f"unknown dataset {name!r}")
 
 
@@ -173,10 +184,15 @@ def _not_found_message(name: str, searched: list[Path]) -> str:
             f"with --data-dir), or run once with network access so torchvision can download them.")
 
 
+def square_array(image: Image.Image, grayscale: bool, size: int) -> np.ndarray:
+    """One picture as uint8 (C, size, size): one channel or RGB, resized with Lanczos."""
+    image = image.convert("L" if grayscale else "RGB").resize((size, size), Image.Resampling.LANCZOS)
+    array = np.asarray(image, dtype=np.uint8)
+    return array[None] if grayscale else array.transpose(2, 0, 1)
+
+
 def load_image_folder(path: str, *, image_size: int) -> Dataset:
     """A labelled image folder: one subfolder per class, images resized to image_size squares."""
-    from PIL import Image
-
     root = Path(path)
     if not root.is_dir():
         raise DataNotFoundError(f"Image folder {root} does not exist.")
@@ -195,20 +211,17 @@ def load_image_folder(path: str, *, image_size: int) -> Dataset:
     for p, _ in files:
         try:
             with Image.open(p) as im:
-                grayscale = grayscale and im.mode in ("L", "1", "I;16", "I")
+                grayscale = grayscale and im.mode in GRAY_MODES
         except (OSError, Image.DecompressionBombError) as e:
             raise ValueError(f"Image folder {root}: cannot read {p} ({type(e).__name__}: {e}); "
                              f"remove or fix that file") from None
-    mode = "L" if grayscale else "RGB"
     arrays = []
     for p, _ in files:
         try:
             with Image.open(p) as im:
-                im = im.convert(mode).resize((image_size, image_size), Image.Resampling.LANCZOS)
+                arrays.append(square_array(im, grayscale, image_size))
         except OSError as e:
             raise ValueError(f"Image folder {root}: cannot decode {p} ({e}); remove or fix that file") from None
-        a = np.asarray(im, dtype=np.uint8)
-        arrays.append(a[None] if grayscale else a.transpose(2, 0, 1))
     images = torch.from_numpy(np.stack(arrays))
     labels = torch.tensor([label for _, label in files], dtype=torch.int64)
     return Dataset(images, labels, classes)

@@ -46,6 +46,14 @@ def _metrics_rows(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def hub_dataset_id(dataset: str) -> str | None:
+    """The Hub id of an "hf:NAME[:CONFIG]" dataset; None for local folders and files."""
+    if not dataset.startswith("hf:"):
+        return None
+    name = dataset.removeprefix("hf:").partition(":")[0]
+    return None if Path(name).exists() or name.startswith((".", "/")) else name
+
+
 def card_text(export_dir: str | Path, repo_id: str) -> str:
     """The filled model card for the export in export_dir, to be published as repo_id."""
     folder = Path(export_dir)
@@ -56,8 +64,9 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     dataset = training.get("dataset", "fashion-mnist")
     yaml = ["---", "license: mit", "library_name: pytorch",
             "tags:", "- gan", "- conditional-image-generation", "- pytorch", "- cgan"]
-    if dataset in DATASET_IDS:
-        yaml += ["datasets:", f"- {DATASET_IDS[dataset]}"]
+    dataset_id = DATASET_IDS.get(dataset) or hub_dataset_id(dataset)
+    if dataset_id:
+        yaml += ["datasets:", f"- {dataset_id}"]
     yaml.append("---")
     classes = ", ".join(f"`{i}` {name}" for i, name in enumerate(config.class_names))
     hours = training.get("train_seconds", 0) / 3600

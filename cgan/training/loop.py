@@ -52,7 +52,8 @@ class Trainer:
                  dataset: Dataset | None = None):
         self.config, self.device, self.info = config, device, info
         self.resuming = prepare_run_dir(config, info)
-        self.dataset = dataset or load_dataset(config.dataset, data_dir=config.data_dir, image_size=config.image_size)
+        self.dataset = dataset or load_dataset(config.dataset, data_dir=config.data_dir, image_size=config.image_size,
+                                               image_column=config.image_column, label_column=config.label_column)
         self.model_config, self.optim = resolve(config, class_names=self.dataset.class_names,
                                                 channels=self.dataset.channels, native_size=self.dataset.size,
                                                 device_type=device.type)
