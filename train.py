@@ -13,9 +13,11 @@ from cgan.data import DataNotFoundError
 from cgan.devices import pick_device
 from cgan.export import WeightsError
 from cgan.export.hub import push_or_explain
+from cgan.plot import plot_run
 from cgan.training.distributed import from_environment, init_process_group, shutdown
 from cgan.training.flags import parse_config
 from cgan.training.loop import Trainer
+from cgan.training.trackers import attach_tracker
 from cgan.training.run_folder import RunExistsError
 
 
@@ -28,6 +30,14 @@ def push_every_epochs(trainer: Trainer, epoch: int) -> None:
     push_or_explain(folder, config.push_to_hub, private=config.hub_private, revision=config.hub_revision)
 
 
+def draw_curves(run: str) -> None:
+    """RUN/curves.png at the end of a run; a missing matplotlib is a note, not a failure."""
+    try:
+        print(f"training curves: {plot_run(run)}")
+    except ImportError:
+        print("note: curves.png not drawn; pip install matplotlib, then: python -m cgan.plot " + run, file=sys.stderr)
+
+
 def main(argv=None) -> int:
     config = parse_config(argv, description=__doc__.split("\n")[0])
     info = from_environment()
@@ -37,8 +47,13 @@ def main(argv=None) -> int:
         trainer = Trainer(config, device, info)
         if config.push_to_hub and config.push_every:
             trainer.on("epoch_end", push_every_epochs)
-        export_dir = trainer.fit()
-    except (DataNotFoundError, RunExistsError, WeightsError, ValueError) as e:
+        tracker = attach_tracker(trainer, config.tracker)
+        try:
+            export_dir = trainer.fit()
+        finally:
+            if tracker is not None:
+                tracker.close()
+    except (DataNotFoundError, RunExistsError, WeightsError, ValueError, ImportError) as e:
         fail(str(e), code=2)
     except KeyboardInterrupt:
         fail("interrupted; the newest checkpoint is kept, continue with --resume", code=130)
@@ -46,6 +61,7 @@ def main(argv=None) -> int:
         shutdown(info)
     if info.is_main:
         print(f"exported the EMA generator to {export_dir}")
+        draw_curves(config.out_dir)
         if config.push_to_hub:
             return push_or_explain(export_dir, config.push_to_hub, private=config.hub_private,
                                    revision=config.hub_revision)

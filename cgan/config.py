@@ -20,6 +20,7 @@ DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 COMPILE_MODES = ("auto", "on", "off")
 PRECISIONS = ("auto", "fp32", "bf16")
+TRACKERS = ("none", "tensorboard", "trackio")
 
 
 @dataclass
@@ -136,6 +137,7 @@ class TrainConfig:
     checkpoint_every: int = field(default=500, metadata={"help": "steps between checkpoints (one is also written at the end)"})
     snapshot_every_images: Optional[int] = field(default=None, metadata={"help": "also export the EMA generator to OUT_DIR/snapshots every this many images (for quality-vs-time curves)"})
     no_onnx: bool = field(default=False, metadata={"help": "skip model.onnx, the copy of the final generator that the app's instant mode runs in the browser (exporting it needs the onnx and onnxscript packages)"})
+    tracker: str = field(default="none", metadata={"help": f"also send the training curves and sample grids to: {', '.join(TRACKERS)} (optional packages); RUN/curves.png is drawn either way"})
     push_to_hub: Optional[str] = field(default=None, metadata={"help": "USER/REPO to publish the export to at the end"})
     hub_private: bool = field(default=False, metadata={"help": "create the Hub repo as private"})
     hub_revision: Optional[str] = field(default=None, metadata={"help": "Hub branch to push to (created if missing)"})
@@ -152,7 +154,7 @@ class TrainConfig:
         if self.d_conditioning is not None and self.d_conditioning not in D_CONDITIONINGS:
             raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
         for name, allowed in (("lr_decay", LR_DECAYS), ("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES),
-                              ("compile", COMPILE_MODES), ("precision", PRECISIONS)):
+                              ("compile", COMPILE_MODES), ("precision", PRECISIONS), ("tracker", TRACKERS)):
             if getattr(self, name) is not None and getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         if self.device not in DEVICES:

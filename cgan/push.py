@@ -8,8 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cgan.export.hub import push_or_explain, short_error
-from cgan.export.space import push_space
+from cgan.export.hub import push_or_explain, push_space, short_error
 
 
 def main(argv=None) -> int:

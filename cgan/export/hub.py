@@ -1,4 +1,4 @@
-"""Everything that talks to the Hugging Face Hub: downloading an export and publishing one.
+"""Everything that talks to the Hugging Face Hub: downloading an export, publishing one, and its Space.
 
 The only module that imports huggingface_hub, so the rest of the package works without the network.
 The token comes from HF_TOKEN or `hf auth login`'s cache, read by huggingface_hub itself; cgan never
@@ -7,6 +7,7 @@ prints, logs or writes it.
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, HfApi, snapshot_download
@@ -16,6 +17,7 @@ from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, LocalEnt
 from cgan.export.folder import WeightsError
 from cgan.export.model_card import card_text
 from cgan.export.names import CARD_NAME, CONFIG_NAME, EXPORT_FILES, WEIGHTS_NAME
+from cgan.export.space import APP_FILES, WEIGHTS_VARIABLE, stage_space
 from cgan.files import write_text
 
 
@@ -56,6 +58,23 @@ def push_export(export_dir: str | Path, repo_id: str, *, private: bool = False, 
     info = api.create_commit(repo_id, operations=operations, revision=revision, commit_message=commit_message)
     write_text(folder / CARD_NAME, card)
     return info.commit_url
+
+
+def push_space(space_id: str, model_id: str, *, private: bool = False, hardware: str | None = None) -> str:
+    """Create or update the Space that serves model_id; returns its URL.
+
+    One commit uploads the staged files and deletes the app files a previous push left and this one no longer
+    has, so pushing again updates the Space in place."""
+    api = HfApi(library_name="cgan")
+    url = api.create_repo(space_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="cgan-space-") as tmp:
+        stage_space(Path(tmp), space_id, model_id, hardware=hardware)
+        api.upload_folder(repo_id=space_id, repo_type="space", folder_path=tmp,
+                          delete_patterns=["cgan/**", *APP_FILES], commit_message=f"Serve {model_id}")
+    api.add_space_variable(space_id, WEIGHTS_VARIABLE, model_id, description="the model repo the app serves")
+    if hardware:
+        api.request_space_hardware(space_id, hardware)
+    return str(url)
 
 
 def short_error(error: Exception) -> str:

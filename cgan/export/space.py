@@ -1,19 +1,15 @@
-"""A Gradio Space that serves a model repo: the app's code, pinned requirements, front matter, one variable.
+"""What a Gradio Space that serves a model repo holds: app.py, cgan/, pinned requirements, README front matter.
 
     python -m cgan.push weights USER/MODEL --space USER/SPACE
 
-The Space's files are staged in a temporary folder (nothing in the checkout changes) and uploaded in one
-commit that also deletes the app files a previous push left and this one no longer has, so pushing again
-updates the Space in place. The model repo id reaches the app as the Space variable CGAN_WEIGHTS.
+`cgan.export.hub.push_space` stages these files in a temporary folder (nothing in the checkout changes) and
+uploads them; the model repo id reaches the app as the Space variable CGAN_WEIGHTS.
 """
 from __future__ import annotations
 
 import shutil
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
-
-from huggingface_hub import HfApi
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout or installed tree that holds app.py and cgan/
 APP_FILES = ["app.py", "requirements.txt"]
@@ -45,17 +41,3 @@ def stage_space(folder: Path, space_id: str, model_id: str, *, hardware: str | N
     shutil.copytree(ROOT / "cgan", folder / "cgan", ignore=SKIPPED)
     (folder / "README.md").write_text(front_matter(space_id, model_id, hardware=hardware), encoding="utf-8")
     return folder
-
-
-def push_space(space_id: str, model_id: str, *, private: bool = False, hardware: str | None = None) -> str:
-    """Create or update the Space that serves model_id; returns its URL."""
-    api = HfApi(library_name="cgan")
-    url = api.create_repo(space_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="cgan-space-") as tmp:
-        stage_space(Path(tmp), space_id, model_id, hardware=hardware)
-        api.upload_folder(repo_id=space_id, repo_type="space", folder_path=tmp,
-                          delete_patterns=["cgan/**", *APP_FILES], commit_message=f"Serve {model_id}")
-    api.add_space_variable(space_id, WEIGHTS_VARIABLE, model_id, description="the model repo the app serves")
-    if hardware:
-        api.request_space_hardware(space_id, hardware)
-    return str(url)
