@@ -23,6 +23,14 @@ PRECISIONS = ("auto", "fp32", "bf16")
 TRACKERS = ("none", "tensorboard", "trackio")
 
 
+# Bounds on every size in config.json, generous for real models, so that a hostile or mistyped config is refused
+# before a network is built (cgan.checked_weights also caps the total size of the network).
+MODEL_LIMITS = {"z_dim": 4096, "channels": 4, "image_size": 512, "native_size": 512, "g_dim": 4096, "d_dim": 4096,
+                "d_depth": 8}
+MAX_CLASSES = 10_000
+MAX_CLASS_NAME = 200
+
+
 @dataclass
 class ModelConfig:
     """Everything needed to rebuild the generator (and discriminator) from config.json."""
@@ -48,17 +56,23 @@ class ModelConfig:
             raise ValueError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
         if self.d_conditioning not in D_CONDITIONINGS:
             raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
-        if self.num_classes < 2:
-            raise ValueError(f"a conditional GAN needs at least 2 classes, got {self.num_classes}")
+        if not 2 <= self.num_classes <= MAX_CLASSES:
+            raise ValueError(f"a conditional GAN needs 2 to {MAX_CLASSES} classes, got {self.num_classes}")
         if len(self.class_names) != self.num_classes:
             raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
         if self.g_norm not in G_NORMS:
             raise ValueError(f"unknown g_norm {self.g_norm!r}; choose one of {', '.join(G_NORMS)}")
         if self.g_upsample not in G_UPSAMPLES:
             raise ValueError(f"unknown g_upsample {self.g_upsample!r}; choose one of {', '.join(G_UPSAMPLES)}")
-        for name in ("z_dim", "channels", "image_size", "native_size", "g_dim", "d_dim", "d_depth"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name, most in MODEL_LIMITS.items():
+            if not 1 <= getattr(self, name) <= most:
+                raise ValueError(f"{name} must be from 1 to {most}, got {getattr(self, name)}")
+        names = [name.strip() for name in self.class_names]
+        if not all(names) or any(len(name) > MAX_CLASS_NAME for name in names):
+            raise ValueError(f"class names must be non-empty and at most {MAX_CLASS_NAME} characters")
+        if len(set(names)) != len(names):
+            twice = sorted({name for name in names if names.count(name) > 1})
+            raise ValueError(f"class names must be unique; {', '.join(map(repr, twice[:5]))} appear more than once")
         if self.native_size > self.image_size:
             raise ValueError(f"native_size {self.native_size} is larger than image_size {self.image_size}")
         if self.d_classifier and self.arch == "paper":

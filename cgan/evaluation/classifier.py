@@ -6,18 +6,19 @@ the dataset itself. The same recipe (`fit_classifier`) also gives the GAN-train 
 """
 from __future__ import annotations
 
-import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 from tqdm.auto import tqdm
 
+from cgan.checked_weights import expected_shapes, load_checked, read_small_json
 from cgan.export.names import EVALUATOR_INFO_NAME, EVALUATOR_WEIGHTS_NAME
 from cgan.files import atomic_path, write_json
 
@@ -130,9 +131,16 @@ def load_network(kind: type, folder: str | os.PathLike, weights_name: str, info_
     if not (folder / weights_name).is_file() or not (folder / info_name).is_file():
         raise FileNotFoundError(f"{missing} in {folder} (expected {weights_name} and {info_name}); train one with: "
                                 f"python -m cgan.train_evaluator --network {kind.__name__.lower()} --out {folder}")
-    info = json.loads((folder / info_name).read_text())
-    model = kind(**info["arch"])
-    model.load_state_dict(load_file(str(folder / weights_name)))
+    try:
+        info = read_small_json(folder / info_name)
+        arch = info["arch"]
+        if not (isinstance(arch, dict) and all(type(v) is int and 1 <= v <= 4096 for v in arch.values())):
+            raise ValueError(f"'arch' should map sizes to numbers from 1 to 4096, got {arch!r}")
+        state = load_checked(folder / weights_name, expected_shapes(lambda: kind(**arch)))
+        model = kind(**arch)
+        model.load_state_dict(state)
+    except (ValueError, TypeError, KeyError, IndexError) as e:
+        raise ValueError(f"{folder}: {missing} cannot be loaded: {type(e).__name__}: {e}") from None
     return model.eval(), info
 
 
@@ -153,6 +161,9 @@ def evaluator_for(weights: str | os.PathLike, class_names: list[str]) -> tuple[C
         try:
             model, info = load_classifier(folder)
         except (FileNotFoundError, OSError):
+            continue
+        except ValueError as e:  # a broken or hostile evaluator beside downloaded weights: say so, use the shipped one
+            print(f"note: {e}", file=sys.stderr)
             continue
         if info.get("class_names") == list(class_names):
             return model, folder

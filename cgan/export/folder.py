@@ -5,15 +5,15 @@ handed you runs no code.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
+from cgan.checked_weights import expected_shapes, load_checked, read_small_json
 from cgan.config import ModelConfig
 from cgan.export.names import CONFIG_NAME, WEIGHTS_NAME
 from cgan.files import atomic_path, write_json
@@ -21,6 +21,7 @@ from cgan.models import build_generator
 
 # Keys of config.json that describe the run rather than the network.
 METADATA_KEYS = ("cgan_format", "training", "metrics")
+METADATA_TYPES = {"cgan_format": int, "training": dict, "metrics": dict}
 FORMAT_VERSION = 1
 
 
@@ -43,18 +44,21 @@ def save_export(generator: nn.Module, export_dir: str | os.PathLike, *, training
 
 
 def read_config(path: str | os.PathLike, *, source: str | None = None) -> tuple[ModelConfig, dict[str, Any]]:
-    """Parse config.json into the model config and the metadata (training summary, metrics)."""
+    """Parse config.json into the model config and the metadata (training summary, metrics), every field checked."""
     source = source or str(path)
+    if not os.path.isfile(path):
+        raise WeightsError(f"{source}: no {CONFIG_NAME}; is this a cgan export?")
     try:
-        with open(path) as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise WeightsError(f"{source}: no {CONFIG_NAME}; is this a cgan export?") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise WeightsError(f"{source}: {CONFIG_NAME} is not valid JSON ({e})") from None
+        data = read_small_json(path)
+    except (ValueError, OSError) as e:
+        raise WeightsError(f"{source}: {e}") from None
     if not isinstance(data, dict):
         raise WeightsError(f"{source}: {CONFIG_NAME} should hold a JSON object")
     metadata = {k: data.pop(k) for k in METADATA_KEYS if k in data}
+    for key, kind in METADATA_TYPES.items():
+        if key in metadata and not isinstance(metadata[key], kind) or isinstance(metadata.get(key), bool):
+            raise WeightsError(f"{source}: {CONFIG_NAME} field {key!r} should be {kind.__name__}, "
+                               f"got {type(metadata[key]).__name__}")
     try:
         return ModelConfig.from_dict(data), metadata
     except (TypeError, ValueError) as e:
@@ -62,7 +66,10 @@ def read_config(path: str | os.PathLike, *, source: str | None = None) -> tuple[
 
 
 def load_export(folder: str | os.PathLike, *, device: str | torch.device = "cpu", source: str | None = None) -> nn.Module:
-    """Rebuild the generator from a local export folder, in eval mode on `device`."""
+    """Rebuild the generator from a local export folder, in eval mode on `device`.
+
+    Nothing is allocated before config.json's bounds and the weights' header (names, shapes, dtypes) are checked;
+    weights with NaN or infinity are refused (see cgan.checked_weights)."""
     folder = Path(folder)
     source = source or str(folder)
     if not folder.is_dir():
@@ -72,14 +79,11 @@ def load_export(folder: str | os.PathLike, *, device: str | torch.device = "cpu"
     if not weights.is_file():
         raise WeightsError(f"{source}: no {WEIGHTS_NAME}")
     try:
-        state = load_file(str(weights))
-    except Exception as e:  # safetensors raises several types for truncated or foreign files
-        raise WeightsError(f"{source}: {WEIGHTS_NAME} could not be read ({e})") from None
+        state = load_checked(weights, expected_shapes(lambda: build_generator(config)))
+    except ValueError as e:
+        raise WeightsError(f"{source}: {WEIGHTS_NAME}: {e}") from None
     generator = build_generator(config)
-    try:
-        generator.load_state_dict(state)
-    except RuntimeError as e:
-        raise WeightsError(f"{source}: {WEIGHTS_NAME} does not match {CONFIG_NAME}: {e}") from None
+    generator.load_state_dict(state)
     generator.metadata = metadata
     generator.source_folder = folder  # where its other files (model.onnx, the evaluator) may be
     return generator.to(device).eval()

@@ -14,7 +14,7 @@ from huggingface_hub import CommitOperationAdd, HfApi, snapshot_download
 from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError,
                                     RepositoryNotFoundError, RevisionNotFoundError)
 
-from cgan.export.folder import WeightsError
+from cgan.export.folder import WeightsError, load_export
 from cgan.export.model_card import card_text
 from cgan.export.names import CARD_NAME, CONFIG_NAME, EXPORT_FILES, WEIGHTS_NAME
 from cgan.export.space import APP_FILES, WEIGHTS_VARIABLE, stage_space
@@ -47,6 +47,7 @@ def push_export(export_dir: str | Path, repo_id: str, *, private: bool = False, 
     folder = Path(export_dir)
     if not (folder / CONFIG_NAME).is_file() or not (folder / WEIGHTS_NAME).is_file():
         raise WeightsError(f"{folder}: not a cgan export (needs {CONFIG_NAME} and {WEIGHTS_NAME})")
+    load_export(folder)  # the checks every loader makes, before anything leaves the machine
     card = card_text(folder, repo_id)
     operations = [CommitOperationAdd(name, str(folder / name)) for name in EXPORT_FILES
                   if name != CARD_NAME and (folder / name).is_file()]

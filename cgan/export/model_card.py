@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from cgan.export.folder import read_config
-from cgan.export.names import CARD_NAME, CONFIG_NAME, METRICS_NAME, SAMPLES_NAME
+from cgan.export.names import CONFIG_NAME, METRICS_NAME, SAMPLES_NAME
 
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
 ARCH_TEXT = {
