@@ -3,6 +3,9 @@
 Inputs z (B, z_dim) and condition (B, num_classes) float32; output images (B, C, native, native) in
 [-1, 1], already centre-cropped like `cgan.sampling.synthesize`. One self-contained fp32 file (no
 external .data file). Export needs the `onnx` and `onnxscript` packages; loading the file does not.
+
+The file carries the digest of the weights it was exported from (metadata `cgan_weights_sha256`), so a
+model.onnx that does not belong to its folder's weights is never served: the app exports a fresh one.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -21,6 +25,11 @@ from torch import nn
 from cgan.export.names import ONNX_NAME
 from cgan.files import atomic_path, cache_dir
 from cgan.sampling import center_crop
+
+
+DIGEST_KEY = "cgan_weights_sha256"
+# A metadata entry as protobuf writes it: key (field 1, length 19), value (field 2, length 64).
+DIGEST_PATTERN = re.compile(rb"\n\x13" + DIGEST_KEY.encode() + rb"\x12@([0-9a-f]{64})")
 
 
 class CroppedGenerator(nn.Module):
@@ -46,28 +55,44 @@ def export_onnx(generator: nn.Module, path: str | os.PathLike) -> Path:
     quiet = contextlib.redirect_stdout(io.StringIO())  # the exporter's progress lines
     with warnings.catch_warnings(), quiet, atomic_path(path) as tmp:
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, (z, condition), str(tmp), dynamo=True, external_data=False, verbose=False,
-                          input_names=["z", "condition"], output_names=["images"],
-                          dynamic_shapes={"z": {0: batch}, "condition": {0: batch}})
+        program = torch.onnx.export(model, (z, condition), dynamo=True, verbose=False,
+                                    input_names=["z", "condition"], output_names=["images"],
+                                    dynamic_shapes={"z": {0: batch}, "condition": {0: batch}})
+        program.model.metadata_props[DIGEST_KEY] = weights_digest(generator)
+        program.save(str(tmp), external_data=False)
     return path
 
 
-def ensure_onnx(generator: nn.Module, folder: str | os.PathLike) -> tuple[Path | None, str]:
-    """The generator's model.onnx: the one in its export folder, else one exported into the cache
-    ($CGAN_CACHE/onnx/<weights digest>/, never into a downloaded folder). (path, "") or (None, why not)."""
-    folder = Path(folder)
-    if (folder / ONNX_NAME).is_file():
-        return folder / ONNX_NAME, ""
+def weights_digest(generator: nn.Module) -> str:
+    """sha256 over the generator's state-dict tensors: the identity of its weights."""
     digest = hashlib.sha256()
     for tensor in generator.state_dict().values():
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    path = cache_dir() / "onnx" / digest.hexdigest()[:20] / ONNX_NAME
-    if path.is_file():
+    return digest.hexdigest()
+
+
+def onnx_digest(path: str | os.PathLike) -> str | None:
+    """The weights digest stored in a model.onnx (found in the protobuf's bytes: no onnx package needed)."""
+    found = DIGEST_PATTERN.search(Path(path).read_bytes())
+    return found[1].decode() if found else None
+
+
+def ensure_onnx(generator: nn.Module, folder: str | os.PathLike) -> tuple[Path | None, str]:
+    """The generator's model.onnx: the one in its export folder when it was exported from these weights, else one
+    exported into the cache ($CGAN_CACHE/onnx/<weights digest>/, never into a downloaded folder).
+    (path, "") or (None, why not)."""
+    digest = weights_digest(generator)
+    beside = Path(folder) / ONNX_NAME
+    if beside.is_file() and onnx_digest(beside) == digest:
+        return beside, ""
+    problem = (f"{beside} was exported from other weights" if beside.is_file() else f"{ONNX_NAME} is missing")
+    path = cache_dir() / "onnx" / digest[:20] / ONNX_NAME
+    if path.is_file() and onnx_digest(path) == digest:
         return path, ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return export_onnx(generator, path), ""
     except ImportError as e:
-        return None, f"{ONNX_NAME} is missing and exporting it needs the onnx and onnxscript packages ({e})"
+        return None, f"{problem} and exporting it needs the onnx and onnxscript packages ({e})"
     except OSError as e:
-        return None, f"{ONNX_NAME} is missing and cannot be written to {path.parent} ({e})"
+        return None, f"{problem} and a fresh one cannot be written to {path.parent} ({e})"

@@ -16,6 +16,7 @@ from torch import nn
 from cgan.checked_weights import expected_shapes, load_checked, read_small_json
 from cgan.config import ModelConfig
 from cgan.export.names import CONFIG_NAME, WEIGHTS_NAME
+from cgan.export.replace_set import finish
 from cgan.files import atomic_path, write_json
 from cgan.models import build_generator
 
@@ -74,6 +75,11 @@ def load_export(folder: str | os.PathLike, *, device: str | torch.device = "cpu"
     source = source or str(folder)
     if not folder.is_dir():
         raise WeightsError(f"{source}: no such folder")
+    try:
+        finish(folder)  # an export that was killed after its commit: complete it
+    except OSError as e:
+        raise WeightsError(f"{source}: an interrupted export could not be completed ({e}); "
+                           f"rerun the export or load a copy in a writable folder") from None
     config, metadata = read_config(folder / CONFIG_NAME, source=source)
     weights = folder / WEIGHTS_NAME
     if not weights.is_file():

@@ -28,6 +28,7 @@ from cgan.devices import describe
 from cgan.export import save_export
 from cgan.export.browser_model import export_onnx
 from cgan.export.names import ONNX_NAME, SAMPLES_NAME
+from cgan.export.replace_set import replacing
 from cgan.files import write_json
 from cgan.models import build_discriminator, build_generator, one_hot
 from cgan.sampling import save_class_grid
@@ -266,20 +267,21 @@ class Trainer:
                 "precision": self.arithmetic, "effective_batch_size": self.global_batch,
                 "ema_halflife_images": self.config.ema_halflife_images, "seed": self.config.seed, "torch": torch.__version__}
 
-    def export(self, folder: Path) -> Path:
-        """EMA generator -> config.json + model.safetensors + samples.png in folder."""
+    def export(self, folder: Path, *, browser_model: bool = False) -> Path:
+        """EMA generator -> config.json + model.safetensors + samples.png (+ model.onnx) in folder, as one set:
+        a kill at any moment leaves the folder's old set or the new one (cgan.export.replace_set)."""
         generator = self.ready_ema()
-        save_export(generator, folder, training=self.summary())
-        save_class_grid(generator, folder / SAMPLES_NAME, seeds=GRID_SEEDS)
+        with replacing(folder) as staging:
+            save_export(generator, staging, training=self.summary())
+            save_class_grid(generator, staging / SAMPLES_NAME, seeds=GRID_SEEDS)
+            if browser_model:
+                try:
+                    export_onnx(generator, staging / ONNX_NAME)
+                except ImportError as e:
+                    print(f"note: {ONNX_NAME} not written ({e}); the app exports it when it starts, if it can",
+                          flush=True)
         self._emit("export", folder)
         return folder
-
-    def export_browser_model(self) -> None:
-        """model.onnx beside the export (the app's instant mode); a missing exporter is a note, not a failure."""
-        try:
-            export_onnx(self.generator_ema, self.export_dir / ONNX_NAME)
-        except ImportError as e:
-            print(f"note: {ONNX_NAME} not written ({e}); the app exports it when it starts, if it can", flush=True)
 
     def _agree_max(self, value: float) -> float:
         """The largest value over all ranks (so every process decays and stops alike)."""
@@ -381,8 +383,6 @@ class Trainer:
         bar.close()
         self.checkpoint()
         if info.is_main:
-            self.export(self.export_dir)
-            if not config.no_onnx:
-                self.export_browser_model()
+            self.export(self.export_dir, browser_model=not config.no_onnx)
         info.barrier()
         return self.export_dir
