@@ -18,7 +18,7 @@ from cgan.training.distributed import from_environment, init_process_group, shut
 from cgan.training.flags import parse_config
 from cgan.training.loop import Trainer
 from cgan.training.trackers import attach_tracker
-from cgan.training.run_folder import RunExistsError
+from cgan.training.run_folder import DiskError, RunExistsError
 
 
 def push_every_epochs(trainer: Trainer, epoch: int) -> None:
@@ -55,6 +55,8 @@ def main(argv=None) -> int:
                 tracker.close()
     except (DataNotFoundError, RunExistsError, WeightsError, ValueError, ImportError) as e:
         fail(str(e), code=2)
+    except DiskError as e:
+        fail(str(e), code=1)
     except KeyboardInterrupt:
         fail("interrupted; the newest checkpoint is kept, continue with --resume", code=130)
     finally:

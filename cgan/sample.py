@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -17,12 +18,28 @@ from cgan import values
 from cgan.console import fail, generator_parser
 from cgan.devices import pick_device
 from cgan.export import WeightsError, load_generator
+from cgan.files import atomic_path
 from cgan.sampling import generate_dataset
 
 
 def safe_name(class_name: str) -> str:
     """A class name usable as a file name ('T-shirt/top' -> 'T-shirt_top')."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", class_name).strip("_") or "class"
+
+
+def write_samples(out: Path, images: np.ndarray, labels: np.ndarray, names: list[str], *, first_seed: int) -> None:
+    """FILE.npz, or one PNG per image in a folder; each file appears whole or not at all."""
+    if out.suffix == ".npz":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(out) as tmp:
+            np.savez_compressed(tmp, images=images, labels=labels.astype(np.int64), class_names=np.array(names))
+        print(f"wrote {len(images)} images to {out}")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for i, (image, label) in enumerate(zip(images, labels)):
+        with atomic_path(out / f"{safe_name(names[label])}_{first_seed + i:06d}.png") as tmp:
+            Image.fromarray(image).save(tmp, format="PNG")
+    print(f"wrote {len(images)} PNGs to {out}/")
 
 
 def main(argv=None) -> int:
@@ -55,17 +72,11 @@ def main(argv=None) -> int:
         parser.error(f"--seed {args.seed}: the images would use seeds up to {last_seed}, past {values.MAX_SEED}")
     images, labels = generate_dataset(generator, per_class=args.per_class, seed=args.seed,
                                       truncation=args.truncation, progress=args.per_class * generator.config.num_classes >= 2000)
-    if out.suffix == ".npz":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(out, images=images, labels=labels.astype(np.int64),
-                            class_names=np.array(generator.config.class_names))
-        print(f"wrote {len(images)} images to {out}")
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        names = generator.config.class_names
-        for i, (image, label) in enumerate(zip(images, labels)):
-            Image.fromarray(image).save(out / f"{safe_name(names[label])}_{args.seed + i:06d}.png")
-        print(f"wrote {len(images)} PNGs to {out}/")
+    try:
+        write_samples(out, images, labels, generator.config.class_names, first_seed=args.seed)
+    except OSError as e:
+        cause = "disk full" if e.errno == errno.ENOSPC else (e.strerror or str(e))
+        fail(f"{cause}: could not write {e.filename or out}; no partial file is left", code=1)
     return 0
 
 

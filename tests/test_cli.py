@@ -185,12 +185,13 @@ def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_zero(tmp_pat
 def test_a_corrupt_image_in_a_folder_dataset_is_named(tmp_path):
     from PIL import Image
 
+    data = tmp_path / "data"
     for cls in ("a", "b"):
-        (tmp_path / cls).mkdir()
+        (data / cls).mkdir(parents=True)
         for i in range(3):
-            Image.new("L", (8, 8), 40 * i).save(tmp_path / cls / f"{i}.png")
-    (tmp_path / "b" / "broken.png").write_bytes(b"not a png at all")
-    result = run("train.py", "--dataset", "folder", "--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "run"),
+            Image.new("L", (8, 8), 40 * i).save(data / cls / f"{i}.png")
+    (data / "b" / "broken.png").write_bytes(b"not a png at all")
+    result = run("train.py", "--dataset", "folder", "--data-dir", str(data), "--out-dir", str(tmp_path / "run"),
                  "--max-steps", "1")
     assert_clean_error(result, "broken.png")
 

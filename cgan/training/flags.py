@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 from pathlib import Path
 from typing import Callable, Sequence
 
-from cgan.config import TrainConfig
+from cgan.checked_weights import read_small_json
+from cgan.config import ModelConfig, TrainConfig
 
 _TYPES = {"str": str, "int": int, "float": float}
 
@@ -45,7 +45,10 @@ def parse_config(argv: Sequence[str] | None, description: str) -> TrainConfig:
         saved_path = Path(config.out_dir) / "config.json"
         if saved_path.is_file():
             explicit = _explicit_flags(parser, argv)
-            run = json.loads(saved_path.read_text())
+            try:
+                run = read_saved_run(saved_path)
+            except ValueError as e:
+                parser.error(f"--resume: {e}")
             for name, value in run.get("train", {}).items():
                 if name in _RESUMABLE and name not in explicit:
                     setattr(config, name, value)
@@ -57,6 +60,43 @@ def parse_config(argv: Sequence[str] | None, description: str) -> TrainConfig:
     return config
 
 
+def read_saved_run(path: Path) -> dict:
+    """A run's config.json, checked like flags typed by hand: a JSON object whose "train", "model" and "optimizer"
+    sections hold known names with values of the flag's type (the value ranges are checked by validate())."""
+    try:
+        run = read_small_json(path)
+    except OSError as e:
+        raise ValueError(f"cannot read {path} ({e})") from None
+    if not isinstance(run, dict):
+        raise ValueError(f"{path} should hold a JSON object")
+    for section in ("train", *_RESOLVED):
+        values = run.get(section, {})
+        if not isinstance(values, dict):
+            raise ValueError(f"{path}: {section!r} should be an object, got {type(values).__name__}")
+        types = _MODEL_TYPES if section == "model" else _FIELD_TYPES
+        known = types if section == "train" else {name: types[name] for name in _RESOLVED[section]}
+        for name, value in values.items():
+            if section == "train" and name not in known:
+                raise ValueError(f"{path}: unknown setting {section}.{name}; remove it or start a new run")
+            if name in known and not _has_type(value, known[name]):
+                raise ValueError(f"{path}: {section}.{name} should be {known[name]}, got {value!r}")
+    return run
+
+
+def _has_type(value, annotation: str) -> bool:
+    """Is a JSON value acceptable for a field typed `annotation` ("int", "Optional[float]", "bool", ...)?"""
+    if value is None:
+        return annotation.startswith("Optional[")
+    kind = annotation.removeprefix("Optional[").removesuffix("]")
+    if kind == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, {"int": int, "float": (int, float), "str": str}[kind])
+
+
+_FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
+_MODEL_TYPES = {f.name: f.type for f in dataclasses.fields(ModelConfig)}
 _RESUMABLE = {f.name for f in dataclasses.fields(TrainConfig)} - {"resume", "overwrite", "out_dir", "device"}
 # Choices a run left to its preset, taken from what the preset resolved to when the run started: a preset
 # changed since (e.g. a new default batch size) must not change a run that is being continued.

@@ -36,7 +36,8 @@ from cgan.training import checkpoints
 from cgan.training.distributed import Distributed
 from cgan.training.ema import recalibrate_batchnorm, update_ema
 from cgan.training.losses import discriminator_loss, generator_loss
-from cgan.training.run_folder import append_json_line, prepare_run_dir, truncate_log
+from cgan.training.run_folder import (append_json_line, check_room, disk_error, lock_run_dir, prepare_run_dir,
+                                      truncate_log)
 from cgan.training.runtime import StepNetworks, arithmetic, first_step
 from cgan.training.schedules import ema_beta, lr_factor
 from cgan.training.stop_signals import StopRequests
@@ -52,6 +53,7 @@ class Trainer:
     def __init__(self, config: TrainConfig, device: torch.device, info: Distributed,
                  dataset: Dataset | None = None):
         self.config, self.device, self.info = config, device, info
+        self.lock = lock_run_dir(Path(config.out_dir)) if info.is_main else None  # held until the process ends
         self.resuming = prepare_run_dir(config, info)
         self.dataset = dataset or load_dataset(config.dataset, data_dir=config.data_dir, image_size=config.image_size,
                                                image_column=config.image_column, label_column=config.label_column)
@@ -94,6 +96,8 @@ class Trainer:
         if config.max_steps is not None:
             self.total_steps = min(self.total_steps, config.max_steps)
         self.label_weights = torch.bincount(self.dataset.labels, minlength=self.model_config.num_classes).float()
+        if info.is_main:
+            self._check_room()
 
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
@@ -156,9 +160,22 @@ class Trainer:
         if self.info.is_main:
             truncate_log(self.out_dir / "log.jsonl", self.step)
 
+    def _check_room(self) -> None:
+        """Before step 0: OUT_DIR and the export folder are writable and hold a checkpoint and an export."""
+        size = lambda module: sum(t.numel() * t.element_size() for t in module.state_dict().values())  # noqa: E731
+        generator, discriminator = size(self.generator), size(self.discriminator)
+        check_room(self.out_dir, 4 * generator + 3 * discriminator, "--out-dir")  # G, EMA, D and Adam's moments
+        check_room(self.export_dir, 3 * generator, "the export folder")  # weights, model.onnx, their staging
+
     def checkpoint(self) -> None:
         if self.info.is_main:
-            checkpoints.save_checkpoint(self.out_dir, self.step, self.state())
+            try:
+                checkpoints.save_checkpoint(self.out_dir, self.step, self.state())
+            except (OSError, RuntimeError) as e:  # torch reports a full disk as a RuntimeError
+                newest = checkpoints.list_checkpoints(self.out_dir)
+                kept = (f"the newest good checkpoint is {newest[-1]}; free space, then continue with --resume"
+                        if newest else "no checkpoint is kept yet")
+                raise disk_error(e, f"the checkpoint of step {self.step}", kept) from None
         self._emit("checkpoint")
 
     # ------------------------------------------------------------ data
@@ -336,7 +353,16 @@ class Trainer:
         return self.synced_train_seconds >= self.config.max_minutes * 60
 
     def fit(self) -> Path:
-        """Train to the step budget (or time budget), checkpointing; export the EMA generator at the end."""
+        """Train to the step budget (or time budget), checkpointing; export the EMA generator at the end.
+        The run folder's lock is released when fit ends, however it ends."""
+        try:
+            return self._fit()
+        finally:
+            if self.lock is not None:
+                self.lock.close()
+                self.lock = None
+
+    def _fit(self) -> Path:
         config, info = self.config, self.info
         self._start()
         cache: dict = {}
@@ -383,6 +409,10 @@ class Trainer:
         bar.close()
         self.checkpoint()
         if info.is_main:
-            self.export(self.export_dir, browser_model=not config.no_onnx)
+            try:
+                self.export(self.export_dir, browser_model=not config.no_onnx)
+            except OSError as e:
+                raise disk_error(e, f"the export to {self.export_dir}", "its previous files are unchanged and the "
+                                 "run's result is in its newest checkpoint; free space, then rerun with --resume") from None
         info.barrier()
         return self.export_dir

@@ -1,10 +1,14 @@
-"""The run folder's rules: never overwrite a run without --overwrite, continue one with --resume, and its log."""
+"""The run folder's rules: one train.py at a time (a lock), never overwrite a run without --overwrite, continue one
+with --resume, room on disk before step 0, and its log."""
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
+import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, IO
 
 from cgan.config import TrainConfig
 from cgan.files import write_text
@@ -12,14 +16,63 @@ from cgan.training import checkpoints
 from cgan.training.distributed import Distributed
 
 
+LOCK_NAME = ".lock"
+
+
 class RunExistsError(RuntimeError):
-    """OUT_DIR already holds a run and neither --resume nor --overwrite was given."""
+    """OUT_DIR already holds a run and neither --resume nor --overwrite was given, or another train.py uses it."""
+
+
+class DiskError(RuntimeError):
+    """A folder the run writes to is not writable or too full; the message says which and what is kept."""
+
+
+def lock_run_dir(out: Path) -> IO:
+    """Hold OUT_DIR/.lock (fcntl, released when the process ends, however it ends); RunExistsError naming the
+    holder's PID when another process holds it. Keep the returned file open for the run's lifetime."""
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / LOCK_NAME, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise RunExistsError(f"{out} is in use by another train.py (PID {holder}); wait for it to finish, stop it, "
+                             f"or choose another --out-dir") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def check_room(folder: Path, need_bytes: int, what: str) -> None:
+    """Before step 0: folder can be created and written, and has need_bytes free (DiskError otherwise)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"0")
+        probe.unlink()
+    except OSError as e:
+        raise DiskError(f"{what} {folder} is not writable ({e.strerror or e}); choose another folder") from None
+    free = shutil.disk_usage(folder).free
+    if free < need_bytes:
+        raise DiskError(f"{what} {folder} has {free / 1e6:.1f} MB free; the run needs at least {need_bytes / 1e6:.1f} MB "
+                        f"there (one checkpoint or export)")
+
+
+def disk_error(error: OSError | RuntimeError, what: str, kept: str) -> DiskError:
+    """A failed write as one message: the cause ("disk full" for ENOSPC) and what is still there."""
+    full = getattr(error, "errno", None) == errno.ENOSPC or "unexpected pos" in str(error) or "No space" in str(error)
+    cause = "disk full" if full else (getattr(error, "strerror", None) or str(error).splitlines()[0])
+    return DiskError(f"{cause}: could not write {what}; {kept}")
 
 
 def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
     """Check OUT_DIR before any work; returns True when resuming. Never deletes without --overwrite."""
     out = Path(config.out_dir)
-    has_run = out.is_dir() and any(out.iterdir())
+    has_run = out.is_dir() and any(p.name != LOCK_NAME for p in out.iterdir())
     if config.resume:
         if not checkpoints.list_checkpoints(out):
             if not (out / "config.json").is_file():
@@ -37,7 +90,9 @@ def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
             raise RunExistsError(f"{out} already holds a run. Continue it with --resume, delete it with "
                                  f"--overwrite, or choose another --out-dir.")
         if info.is_main:
-            shutil.rmtree(out)
+            for path in out.iterdir():
+                if path.name != LOCK_NAME:
+                    shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     info.barrier()
     return False
 

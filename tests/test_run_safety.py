@@ -1,0 +1,110 @@
+"""Run folders under stress: a second train.py, a full disk, an unwritable export folder, a hand-edited config.json.
+Each ends with one line that says what happened and what is kept; none with a traceback."""
+import errno
+import json
+import os
+
+import pytest
+import torch
+
+import train
+from cgan import sample
+from cgan.training import checkpoints
+from cgan.training.run_folder import lock_run_dir
+
+TINY = ["--g-dim", "8", "--d-dim", "8", "--z-dim", "16", "--batch-size", "16", "--bn-recalibration-batches", "2",
+        "--no-onnx", "--log-every", "1"]
+
+
+def run_train(capsys, *argv):
+    try:
+        code = train.main([*TINY, *map(str, argv)])
+    except SystemExit as stop:
+        code = stop.code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return code, err
+
+
+def test_a_second_train_py_on_a_busy_folder_stops_at_once_naming_the_holder(tmp_path, capsys):
+    out = tmp_path / "run"
+    holder = lock_run_dir(out)  # another process's lock, as flock sees it
+    code, err = run_train(capsys, "--max-steps", 2, "--out-dir", out)
+    assert code == 2 and f"in use by another train.py (PID {os.getpid()})" in err
+    assert sorted(p.name for p in out.iterdir()) == [".lock"]  # it touched nothing
+    holder.close()
+    code, _ = run_train(capsys, "--max-steps", 2, "--out-dir", out)
+    assert code == 0 and checkpoints.list_checkpoints(out)
+
+
+def test_a_full_disk_at_a_checkpoint_keeps_the_last_good_one_and_resume_continues(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    real_save, calls = torch.save, {"n": 0}
+
+    def save(state, path, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second checkpoint: half written, then the disk is full
+            with open(path, "wb") as f:
+                f.write(b"x" * 1000)
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 1000 vs 2000")
+        return real_save(state, path, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save)
+    code, err = run_train(capsys, "--max-steps", 4, "--checkpoint-every", 2, "--out-dir", out)
+    assert code == 1 and "error: disk full: could not write the checkpoint of step 4" in err
+    assert "step-00000002.pt" in err and "--resume" in err
+    assert [p.name for p in (out / "checkpoints").iterdir()] == ["step-00000002.pt"]  # no temp file left
+    monkeypatch.setattr(torch, "save", real_save)
+    code, _ = run_train(capsys, "--resume", "--max-steps", 4, "--checkpoint-every", 2, "--out-dir", out)
+    assert code == 0 and checkpoints.list_checkpoints(out)[-1].name == "step-00000004.pt"
+
+
+def test_an_unwritable_export_folder_is_found_before_step_0(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, err = run_train(capsys, "--max-steps", 2, "--out-dir", tmp_path / "run", "--export-dir", blocker / "export")
+    assert code == 1 and "the export folder" in err and "not writable" in err
+    assert not (tmp_path / "run" / "checkpoints").exists() and not (tmp_path / "run" / "log.jsonl").exists()
+
+
+def test_too_little_free_space_is_found_before_step_0(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9 - 1000, 1000))
+    code, err = run_train(capsys, "--max-steps", 2, "--out-dir", tmp_path / "run")
+    assert code == 1 and "--out-dir" in err and "MB free; the run needs at least" in err
+
+
+@pytest.mark.parametrize("edit, phrase", [
+    (lambda text, run: text[: len(text) // 2], "not valid JSON"),
+    (lambda text, run: "[1, 2]", "should hold a JSON object"),
+    (lambda text, run: json.dumps({**run, "train": [1]}), "'train' should be an object, got list"),
+    (lambda text, run: json.dumps({**run, "train": {**run["train"], "batch_size": "16"}}), "train.batch_size should be Optional[int]"),
+    (lambda text, run: json.dumps({**run, "train": {**run["train"], "lr": "fast"}}), "train.lr should be Optional[float]"),
+    (lambda text, run: json.dumps({**run, "train": {**run["train"], "epochs": 2.5}}), "train.epochs should be int, got 2.5"),
+    (lambda text, run: json.dumps({**run, "train": {**run["train"], "epochs": -3}}), "--epochs must be positive"),
+    (lambda text, run: json.dumps({**run, "train": {**run["train"], "learning": 1}}), "unknown setting train.learning"),
+    (lambda text, run: json.dumps({**run, "model": {**run["model"], "z_dim": "big"}}), "model.z_dim should be int"),
+])
+def test_resume_checks_a_hand_edited_config_like_flags(tmp_path, capsys, edit, phrase):
+    out = tmp_path / "run"
+    assert run_train(capsys, "--max-steps", 2, "--out-dir", out)[0] == 0
+    text = (out / "config.json").read_text()
+    (out / "config.json").write_text(edit(text, json.loads(text)))
+    code, err = run_train(capsys, "--resume", "--max-steps", 3, "--out-dir", out)
+    assert code == 2 and phrase in err, err
+
+
+def test_sample_on_a_full_disk_says_so_and_leaves_no_partial_file(tiny_export, tmp_path, capsys, monkeypatch):
+    import numpy as np
+
+    def full(*args, **kwargs):
+        with open(args[0], "wb") as f:
+            f.write(b"PK")
+        raise OSError(errno.ENOSPC, "No space left on device", str(args[0]))
+
+    monkeypatch.setattr(np, "savez_compressed", full)
+    with pytest.raises(SystemExit) as stop:
+        sample.main(["--weights", str(tiny_export), "--per-class", "1", "--out", str(tmp_path / "s.npz")])
+    assert stop.value.code == 1 and "disk full" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
