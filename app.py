@@ -12,9 +12,12 @@ import os
 import sys
 from pathlib import Path
 
+from starlette.middleware import Middleware
+
 from cgan.devices import describe, pick_device
 from cgan.explorer import assets, instant
 from cgan.explorer.build import build_app
+from cgan.explorer.request_guard import RequestGuard
 from cgan.explorer.result_files import private_folder
 from cgan.explorer.server import (CACHE_MINUTES, SESSIONS, THEME, load_explorer, port_in_use,
                                   start_nearest_index)
@@ -68,7 +71,8 @@ def main(argv=None) -> int:
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share,
         head=instant.head(onnx_model[0]) if onnx_model[0] else None, theme=THEME, css=assets.read("style.css"),
-        footer_links=["api"], max_file_size="1mb", show_error=True, state_session_capacity=SESSIONS)
+        footer_links=["api"], max_file_size="1mb", show_error=True, state_session_capacity=SESSIONS,
+        app_kwargs={"middleware": [Middleware(RequestGuard, blocks=demo)]})
     return 0
 
 

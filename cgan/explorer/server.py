@@ -3,6 +3,7 @@ the memorisation index built in the background, and the GPU allocation on Spaces
 from __future__ import annotations
 
 import inspect
+import math
 import socket
 import sys
 import threading
@@ -63,6 +64,42 @@ def with_sliders(fn):
     return fn
 
 
+def value_problem(component, value) -> str | None:
+    """Does `value` fit the component it is meant for (a checkbox, number, slider, dropdown, radio or text box)?"""
+    label = getattr(component, "label", None) or type(component).__name__
+    if isinstance(component, gr.Checkbox):
+        return None if isinstance(value, bool) else f"{label} must be true or false, got {values.shown(value)}"
+    if isinstance(component, (gr.Slider, gr.Number)):
+        low, high = component.minimum, component.maximum
+        try:
+            values.number(value, label, -math.inf if low is None else low, math.inf if high is None else high)
+        except ValueError as e:
+            return str(e)
+    if isinstance(component, (gr.Dropdown, gr.Radio)):
+        choices = [c[1] if isinstance(c, (tuple, list)) else c for c in component.choices]
+        custom = getattr(component, "allow_custom_value", False)
+        if not isinstance(value, str) or (not custom and value not in choices):
+            return f"{label} takes one of its choices, got {values.shown(value)}"
+    if isinstance(component, gr.Textbox) and not isinstance(value, str):
+        return f"{label} takes text, got {values.shown(value)}"
+    return None
+
+
+def input_problem(block_fn, inputs: list) -> str | None:
+    """The page's own events (private functions, also reachable by fn_index): exactly one value per input
+    component, each fitting its component. Public endpoints are checked by StrictBlocks and their functions."""
+    if block_fn.api_visibility == "public":
+        return None
+    if block_fn.fn is None:
+        return "this event runs in the page only; there is nothing to call on the server"
+    if len(inputs) != len(block_fn.inputs):
+        return f"this event takes {len(block_fn.inputs)} values, got {len(inputs)}"
+    for component, value in zip(block_fn.inputs, inputs):
+        if problem := value_problem(component, value):
+            return problem
+    return None
+
+
 class StrictBlocks(gr.Blocks):
     """Blocks whose public API endpoints take their documented parameters and nothing else.
 
@@ -87,6 +124,8 @@ class StrictBlocks(gr.Blocks):
                 if isinstance(value, dict):  # no parameter takes an object; Gradio would treat it as a file
                     raise rejected(block_fn.api_name, f"{param.name} takes a plain value, not a JSON object: "
                                                       f"{values.shown(value)}")
+        elif problem := input_problem(block_fn, inputs):
+            raise rejected(block_fn.api_name or "event", problem)
         super().validate_inputs(block_fn, inputs)
 
 
