@@ -19,7 +19,7 @@ from cgan.explorer import assets, instant
 from cgan.explorer.build import build_app
 from cgan.explorer.request_guard import RequestGuard
 from cgan.explorer.result_files import private_folder
-from cgan.explorer.server import (CACHE_MINUTES, SESSIONS, THEME, load_explorer, port_in_use,
+from cgan.explorer.server import (CACHE_MB, CACHE_MINUTES, SESSIONS, THEME, load_explorer, port_in_use,
                                   start_nearest_index)
 from cgan.export import WeightsError
 from cgan.export.browser_model import ensure_onnx
@@ -41,11 +41,15 @@ def parse_args(argv):
     parser.add_argument("--cache-minutes", type=float, default=float(os.environ.get("CGAN_CACHE_MINUTES", CACHE_MINUTES)),
                         help="delete result files (images, GIFs) this many minutes after they were made "
                              "(env CGAN_CACHE_MINUTES)")
+    parser.add_argument("--cache-mb", type=float, default=float(os.environ.get("CGAN_CACHE_MB", CACHE_MB)),
+                        help="also keep result files under this many MB in total, deleting the least recently used "
+                             "(env CGAN_CACHE_MB)")
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error(f"--port must be from 1 to 65535, got {args.port}")
-    if not (math.isfinite(args.cache_minutes) and args.cache_minutes > 0):
-        parser.error(f"--cache-minutes must be a positive number, got {args.cache_minutes}")
+    for name in ("cache_minutes", "cache_mb"):
+        if not (math.isfinite(getattr(args, name)) and getattr(args, name) > 0):
+            parser.error(f"--{name.replace('_', '-')} must be a positive number, got {getattr(args, name)}")
     if port_in_use(args.host, args.port):
         parser.error(f"port {args.port} on {args.host} is already in use; choose another with --port")
     return args
@@ -66,7 +70,7 @@ def main(argv=None) -> int:
         print(f"note: the instant tab is off: {onnx_model[1]}", file=sys.stderr)
     nearest = start_nearest_index(explorer.generator.source_folder, explorer.class_names)
     demo = build_app(explorer, describe(device), nearest=nearest,
-                     cache_minutes=args.cache_minutes, onnx_model=onnx_model)
+                     cache_minutes=args.cache_minutes, cache_mb=args.cache_mb, onnx_model=onnx_model)
     # Uploads are refused beyond what the app takes (it has no file inputs).
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share,

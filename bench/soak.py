@@ -1,18 +1,20 @@
-"""A long-running server stays bounded: disk and resident memory before and after many mixed requests.
+"""A long-running server stays bounded: resident memory and result-file disk through bursts of mixed requests
+and the idle time after them.
 
-    python bench/soak.py [--requests 2000] [--cache-minutes 1] [--every 250] [--weights weights]
+    python bench/soak.py [--clients 16] [--per-client 30] [--rounds 2] [--idle-s 60] [--cache-mb 20]
 
-Starts app.py with its own TMPDIR and GRADIO_TEMP_DIR (so every file it leaves is counted), sends a mix of
-/generate (single images and grids), /interpolate (up to 64 frames, repeated requests included),
-/class_grid and /nearest requests over the REST API, and prints the files and bytes under those folders and
-the server's resident memory (VmRSS) every --every requests, then the first half's end against the last.
-Result files live --cache-minutes (the app's default is 15; a short age lets a few minutes of requests show
-the bound instead of the growth before it); Gradio keeps at most cgan.explorer.server.SESSIONS sessions in memory.
+Starts app.py with its own TMPDIR and GRADIO_TEMP_DIR (so every file it leaves is counted). Each round is a
+burst: --clients threads each send --per-client mixed REST requests (/generate single images and 8x8 grids,
+/interpolate up to 64 frames, /class_grid, /nearest); then the server idles --idle-s seconds. It prints the
+server's resident memory (VmRSS) and the result files' bytes before the first burst, at each burst's end and
+after each idle phase, then the ratio of the last idle RSS to the one before the first burst, and the largest
+result-file total against --cache-mb.
 """
 import argparse
 import random
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -20,10 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from cgan.explorer.local_server import AppServer  # noqa: E402
 
+NAMES = ["T-shirt/top", "Trouser", "Dress", "Bag", "Sneaker"]
 
-def folder_size(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    return len(files), sum(p.stat().st_size for p in files)
+
+def folder_bytes(*folders: Path) -> int:
+    return sum(p.stat().st_size for folder in folders for p in folder.rglob("*") if p.is_file())
 
 
 def rss_mb(pid: int) -> float:
@@ -33,20 +36,54 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def call(session, url, api, data):
+def random_request(rng: random.Random) -> tuple[str, list]:
+    kind = rng.randrange(4)
+    if kind == 0:
+        return "generate", [rng.choice(NAMES), rng.randrange(10**6), rng.choice([1, 1, 1, 8]), 1.0, "", 0.0,
+                            round(rng.uniform(-3, 3), 1)] + [0.0] * 7
+    if kind == 1:
+        return "interpolate", [rng.choice(NAMES), rng.randrange(5), rng.choice(NAMES), rng.randrange(5),
+                               rng.choice([16, 64]), "spherical", False]
+    if kind == 2:
+        return "class_grid", [rng.randrange(10**6), 1.0] + [0.0] * 8
+    return "nearest", [rng.choice(NAMES), rng.randrange(10**6), 1.0, "", 0.0] + [0.0] * 8
+
+
+def call(session, url: str, api: str, data: list) -> bool:
     """One REST call: submit, then read the event stream to its end; True when it completed."""
     event = session.post(f"{url}/gradio_api/call/{api}", json={"data": data})
-    event.raise_for_status()
-    body = session.get(f"{url}/gradio_api/call/{api}/{event.json()['event_id']}").text
-    return "event: complete" in body
+    if event.status_code != 200:
+        return False
+    return "event: complete" in session.get(f"{url}/gradio_api/call/{api}/{event.json()['event_id']}").text
+
+
+def burst(url: str, clients: int, per_client: int, seed: int) -> int:
+    """clients threads, each sending per_client requests one after another; returns how many failed."""
+    import httpx
+
+    failures = []
+
+    def client(index: int):
+        rng = random.Random(seed * 1000 + index)
+        with httpx.Client(timeout=600) as session:
+            failures.extend(1 for _ in range(per_client) if not call(session, url, *random_request(rng)))
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(failures)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--weights", default=str(ROOT / "weights"))
-    parser.add_argument("--cache-minutes", type=float, default=1.0, help="the app's --cache-minutes")
-    parser.add_argument("--every", type=int, default=250, help="requests between measurements")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--per-client", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--idle-s", type=float, default=60.0, help="idle seconds after each burst")
+    parser.add_argument("--cache-mb", type=float, default=20.0, help="the app's --cache-mb")
     args = parser.parse_args()
     import httpx
 
@@ -56,45 +93,41 @@ def main():
     gradio_tmp.mkdir()
     server = AppServer(args.weights, log_path=scratch / "app.log",
                        extra_env={"TMPDIR": str(tmp), "GRADIO_TEMP_DIR": str(gradio_tmp),
-                                  "CGAN_CACHE_MINUTES": str(args.cache_minutes)}).wait()
-    rng = random.Random(0)
-    names = ["T-shirt/top", "Trouser", "Dress", "Bag", "Sneaker"]
-    requests = [
-        lambda: ("generate", [rng.choice(names), rng.randrange(10**6), rng.choice([1, 1, 1, 8]), 1.0, "", 0.0]
-                 + [round(rng.uniform(-3, 3), 1)] + [0.0] * 7),
-        lambda: ("interpolate", [rng.choice(names), rng.randrange(5), rng.choice(names), rng.randrange(5),
-                                 rng.choice([16, 64]), "spherical", False]),
-        lambda: ("class_grid", [rng.randrange(10**6), 1.0] + [0.0] * 8),
-        lambda: ("nearest", [rng.choice(names), rng.randrange(10**6), 1.0, "", 0.0] + [0.0] * 8),
-    ]
+                                  "CGAN_CACHE_MB": str(args.cache_mb)}).wait()
+    pid, rows, largest = server.process.pid, [], [0]
+    stop = threading.Event()
+
+    def watch_disk():  # the largest total the result files reach, sampled twice a second
+        while not stop.wait(0.5):
+            largest[0] = max(largest[0], folder_bytes(tmp, gradio_tmp))
+
+    def measure(label: str):
+        rows.append((label, rss_mb(pid), folder_bytes(tmp, gradio_tmp) / 1e6))
+        print(f"| {label} | {rows[-1][1]:.0f} | {rows[-1][2]:.1f} |", flush=True)
+
     try:
-        with httpx.Client(timeout=300) as session:
-            for make in requests:  # warm-up: every endpoint once (and the training-set index built)
-                call(session, server.url, *make())
-            started, failures, rows = time.perf_counter(), 0, []
-
-            def measure(done):
-                (gif_files, gif_bytes), (cache_files, cache_bytes) = folder_size(tmp), folder_size(gradio_tmp)
-                rows.append((done, time.perf_counter() - started, gif_files, gif_bytes / 1e6, cache_files,
-                             cache_bytes / 1e6, rss_mb(server.process.pid)))
-                print("| {} | {:.0f} | {} | {:.1f} | {} | {:.1f} | {:.0f} |".format(*rows[-1]), flush=True)
-
-            print(f"cache age {args.cache_minutes:g} min\n")
-            print("| requests | s | GIF files | GIF MB | cache files | cache MB | RSS MB |\n|---|---|---|---|---|---|---|")
-            measure(0)
-            for i in range(args.requests):
-                failures += not call(session, server.url, *requests[i % len(requests)]())
-                if (i + 1) % args.every == 0 or i + 1 == args.requests:
-                    measure(i + 1)
+        with httpx.Client(timeout=600) as session:  # warm-up: every endpoint, and the training-set index
+            rng = random.Random(0)
+            while not all(call(session, server.url, *random_request(rng)) for _ in range(8)):
+                time.sleep(1)
+        threading.Thread(target=watch_disk, daemon=True).start()
+        time.sleep(args.idle_s)
+        print("| phase | RSS MB | result files MB |\n|---|---|---|")
+        measure("before the first burst (warm, idle)")
+        failures, started = 0, time.perf_counter()
+        for round_ in range(1, args.rounds + 1):
+            failures += burst(server.url, args.clients, args.per_client, round_)
+            measure(f"end of burst {round_} ({args.clients} x {args.per_client} requests)")
+            time.sleep(args.idle_s)
+            measure(f"after {args.idle_s:g} s idle")
     finally:
+        stop.set()
         server.stop()
-    half = min(rows, key=lambda r: abs(r[0] - args.requests / 2))
-    end = rows[-1]
-    print(f"\n{args.requests} mixed requests in {end[1]:.0f} s, {failures} failed")
-    for label, index in (("app temp folder (GIFs)", 3), ("Gradio cache", 5), ("resident memory", 6)):
-        print(f"{label:24s}: {half[index]:.1f} MB at {half[0]} requests -> {end[index]:.1f} MB at {end[0]} "
-              f"({end[index] / max(half[index], 1e-9):.2f}x); max after the first half "
-              f"{max(r[index] for r in rows if r[0] >= half[0]):.1f} MB")
+    total = args.rounds * args.clients * args.per_client
+    print(f"\n{total} requests, {failures} failed, {time.perf_counter() - started:.0f} s")
+    print(f"resident memory after the last idle phase / before the first burst: {rows[-1][1]:.0f} / {rows[0][1]:.0f} MB "
+          f"= {rows[-1][1] / rows[0][1]:.2f} (target <= 1.15)")
+    print(f"largest result-file total: {largest[0] / 1e6:.1f} MB (cap {args.cache_mb:g} MB)")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from cgan.explorer import generate_view, instant
 from cgan.explorer.endpoints import Endpoints
 from cgan.explorer.inference import Explorer
 from cgan.explorer.result_files import Pruner, private_folder
-from cgan.explorer.server import CACHE_MINUTES, SLIDERS, LazyIndex, StrictBlocks, user_error
+from cgan.explorer.server import CACHE_MB, CACHE_MINUTES, SLIDERS, LazyIndex, StrictBlocks, user_error
 from cgan.explorer.tabs import class_grid_tab, generate_tab, instant_tab, interpolate_tab
 
 PRIVATE = dict(api_visibility="private")  # page events that are not part of the API
@@ -18,9 +18,10 @@ SETTLED = dict(trigger_mode="always_last", show_progress="hidden", **PRIVATE)  #
 
 
 def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None,
-              cache_minutes: float = CACHE_MINUTES, onnx_model: tuple[Path | None, str] = (None, "no model.onnx")
-              ) -> gr.Blocks:
-    """The Blocks UI; every event calls an Endpoints method over the explorer. Result files live `cache_minutes`.
+              cache_minutes: float = CACHE_MINUTES, cache_mb: float = CACHE_MB,
+              onnx_model: tuple[Path | None, str] = (None, "no model.onnx")) -> gr.Blocks:
+    """The Blocks UI; every event calls an Endpoints method over the explorer. Result files live `cache_minutes`
+    and take at most `cache_mb` together.
 
     onnx_model: (model.onnx, "") for the instant tab, or (None, why it is unavailable)."""
     model_path, instant_unavailable = onnx_model
@@ -47,8 +48,9 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         for tracked in demo.temp_file_sets:
             tracked.difference_update(str(path) for path in removed)
 
-    # Bounded disk: result files older than cache_minutes are deleted (checked 3 times as often).
-    Pruner([gif_dir, Path(demo.GRADIO_CACHE)], max(1, round(cache_minutes * 60)), on_removed=forget).start()
+    # Bounded disk: result files older than cache_minutes are deleted, then the least recently used beyond cache_mb.
+    Pruner([gif_dir, Path(demo.GRADIO_CACHE)], max(1, round(cache_minutes * 60)), max_bytes=int(cache_mb * 1e6),
+           on_removed=forget).start()
     return demo
 
 

@@ -19,6 +19,7 @@ from cgan.export import load_generator
 
 SLIDERS = 8  # latent direction sliders in the app and its API (direction_0 ... direction_{SLIDERS - 1})
 CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
+CACHE_MB = 200  # ... and the least recently used beyond this total
 SESSIONS = 256  # per-visitor state Gradio keeps in memory (each REST call is a session); the oldest go first
 # A theme with system fonts only: a blocked web-font request can stall the page offline.
 THEME = gr.themes.Base(font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
