@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 from cgan.devices import describe, pick_device
 from cgan.explorer import assets, instant
 from cgan.explorer.build import build_app
+from cgan.explorer.memory import limit_arenas
 from cgan.explorer.request_guard import RequestGuard
 from cgan.explorer.result_files import private_folder
 from cgan.explorer.server import (CACHE_MB, CACHE_MINUTES, SESSIONS, THEME, load_explorer, port_in_use,
@@ -57,6 +58,7 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    limit_arenas()  # before any request thread exists
     if not os.environ.get("GRADIO_TEMP_DIR"):  # Gradio's result cache: this process's own, removed at exit
         os.environ["GRADIO_TEMP_DIR"] = str(private_folder("cgan-gradio-"))
     try:

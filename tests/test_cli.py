@@ -258,3 +258,9 @@ def test_resume_keeps_what_the_preset_resolved_to_when_the_run_started(tmp_path)
     # Flags given again still win, and a new --lr alone keeps the preset's ratio for the discriminator.
     config = parse_config(["--resume", "--out-dir", str(run_dir), "--batch-size", "8", "--lr", "1e-4"], "test")
     assert (config.batch_size, config.lr, config.lr_d) == (8, 1e-4, None)
+
+
+@pytest.mark.parametrize("flag, value", [("--cache-mb", "0"), ("--cache-mb", "nan"), ("--cache-minutes", "-1")])
+def test_app_refuses_a_bad_cache_limit_clearly(tiny_export, flag, value):
+    result = run("app.py", "--weights", str(tiny_export), flag, value, timeout=120)
+    assert_clean_error(result, f"{flag} must be a positive number")

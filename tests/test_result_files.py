@@ -29,7 +29,7 @@ def test_pruner_reports_removed_files_and_survives_a_missing_folder(tmp_path):
     make(tmp_path / "cache" / "x" / "old.webp", 300)
     seen = []
     pruner = Pruner([tmp_path / "cache", tmp_path / "never-made"], 60, on_removed=seen.extend)
-    assert pruner.period == 10
+    assert pruner.period == 0.5
     assert [p.name for p in pruner.run_once()] == ["old.webp"] and [p.name for p in seen] == ["old.webp"]
     assert pruner.run_once() == []
 
@@ -39,7 +39,9 @@ def test_the_size_cap_removes_the_least_recently_used_first(tmp_path):
         make(tmp_path / "a" / name, age)
         (tmp_path / "a" / name).write_bytes(b"x" * 1000)
         os.utime(tmp_path / "a" / name, (time.time() - age, time.time() - age))
-    pruner = Pruner([tmp_path / "a"], 3600, max_bytes=2500)
+    pruner = Pruner([tmp_path / "a"], 3600, max_bytes=3000)
+    assert pruner.run_once() == []  # 3000 bytes: not over the cap
+    pruner.max_bytes = 2500  # over it: down to 80 % of it (2000)
     assert [p.name for p in pruner.run_once()] == ["oldest.gif"]
     os.utime(tmp_path / "a" / "middle.png")  # served again: now the most recently used
     pruner.max_bytes = 1500

@@ -9,14 +9,18 @@ a burst of requests left free back to the system (glibc's malloc_trim). The fold
 from __future__ import annotations
 
 import atexit
-import ctypes
-import ctypes.util
+import os
 import shutil
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Iterable
+
+from cgan.explorer.memory import release_memory
+
+PERIOD = 0.5  # seconds between pruning passes (one pass over a few thousand files takes milliseconds)
+TRIM_EVERY = 20  # pruning passes between heap trims
 
 
 def private_folder(prefix: str) -> Path:
@@ -26,39 +30,40 @@ def private_folder(prefix: str) -> Path:
     return folder
 
 
-def prune(folder: Path, max_age_s: float) -> list[Path]:
-    """Delete files under `folder` not modified for max_age_s, then the sub-folders they leave empty."""
-    cutoff = time.time() - max_age_s
-    removed, emptied_folders = [], set()
-    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):  # files before their folders
-        try:
-            if path.is_dir():
-                # emptied by this pass, or old: never a folder a request has just made for its file
-                if (path in emptied_folders or path.stat().st_mtime < cutoff) and not any(path.iterdir()):
-                    path.rmdir()
-            elif path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed.append(path)
-                emptied_folders.add(path.parent)
-        except OSError:  # gone already (a concurrent prune), or not ours to delete
+def prune(folder: Path, max_age_s: float, kept: list | None = None) -> list[Path]:
+    """Delete files under `folder` not modified for max_age_s, then the sub-folders they leave empty; the files that
+    stay are appended to `kept` as (mtime, size, path). One walk, files before their folders."""
+    cutoff, removed, emptied = time.time() - max_age_s, [], set()
+    for root, _, files in os.walk(folder, topdown=False):
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                stat = os.stat(path)
+                if stat.st_mtime < cutoff:
+                    os.unlink(path)
+                    removed.append(Path(path))
+                    emptied.add(root)
+                elif kept is not None:
+                    kept.append((stat.st_mtime, stat.st_size, Path(path)))
+            except OSError:  # gone already (a concurrent prune), or not ours to delete
+                continue
+        try:  # emptied by this pass, or old: never a folder a request has just made for its file
+            if root != str(folder) and (root in emptied or os.stat(root).st_mtime < cutoff) and not os.listdir(root):
+                os.rmdir(root)
+                emptied.add(os.path.dirname(root))
+        except OSError:
             continue
     return removed
 
 
-def cap_total(folders: Iterable[Path], max_bytes: int) -> list[Path]:
-    """Delete the least recently modified files under `folders` until they hold at most max_bytes together."""
-    files = []
-    for folder in folders:
-        for path in folder.rglob("*"):
-            try:
-                if path.is_file():
-                    stat = path.stat()
-                    files.append((stat.st_mtime, stat.st_size, path))
-            except OSError:
-                continue
+def cap_total(files: list, max_bytes: int, *, low_water: float = 0.8) -> list[Path]:
+    """files: (mtime, size, path). When they hold more than max_bytes together, delete the least recently modified
+    until they hold at most low_water x max_bytes (room for what a burst writes before the next pass)."""
     total, removed = sum(size for _, size, _ in files), []
+    if total <= max_bytes:
+        return removed
     for _, size, path in sorted(files, key=lambda f: f[0]):
-        if total <= max_bytes:
+        if total <= low_water * max_bytes:
             break
         try:
             path.unlink()
@@ -69,22 +74,16 @@ def cap_total(folders: Iterable[Path], max_bytes: int) -> list[Path]:
     return removed
 
 
-def release_memory() -> None:
-    """Return freed heap memory to the system (glibc); a no-op elsewhere."""
-    name = ctypes.util.find_library("c")
-    try:
-        ctypes.CDLL(name).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):
-        pass
-
-
 class Pruner:
-    """Prunes folders by age and total size every max_age_s / 3 seconds (1 to 10 s apart) in a daemon thread."""
+    """Prunes folders by age and total size every PERIOD seconds (or max_age_s / 3 when shorter) in a daemon thread,
+    often enough that a burst of requests cannot outgrow the size cap between passes; trims the heap every
+    TRIM_EVERY passes."""
 
     def __init__(self, folders: Iterable[Path], max_age_s: float, *, max_bytes: int | None = None, on_removed=None):
         self.folders, self.max_age_s, self.on_removed = [Path(f) for f in folders], max_age_s, on_removed
         self.max_bytes = max_bytes
-        self.period = min(10.0, max(1.0, max_age_s / 3))
+        self.period = min(PERIOD, max_age_s / 3)
+        self.passes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="cgan-pruner")
 
@@ -96,11 +95,13 @@ class Pruner:
         self._stop.set()
 
     def run_once(self) -> list[Path]:
-        existing = [folder for folder in self.folders if folder.is_dir()]
-        removed = [path for folder in existing for path in prune(folder, self.max_age_s)]
+        kept: list = []
+        removed = [path for folder in self.folders if folder.is_dir() for path in prune(folder, self.max_age_s, kept)]
         if self.max_bytes is not None:
-            removed += cap_total(existing, self.max_bytes)
-        release_memory()
+            removed += cap_total(kept, self.max_bytes)
+        self.passes += 1
+        if self.passes % TRIM_EVERY == 0:
+            release_memory()
         if removed and self.on_removed is not None:
             self.on_removed(removed)
         return removed

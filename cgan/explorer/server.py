@@ -20,7 +20,8 @@ from cgan.export import load_generator
 SLIDERS = 8  # latent direction sliders in the app and its API (direction_0 ... direction_{SLIDERS - 1})
 CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
 CACHE_MB = 200  # ... and the least recently used beyond this total
-SESSIONS = 256  # per-visitor state Gradio keeps in memory (each REST call is a session); the oldest go first
+SESSIONS = 32  # per-visitor state Gradio keeps in memory (a copy of the page config per visitor, and each REST call
+# is one): the oldest go first. The app keeps no state of its own, so an evicted visitor just gets a fresh one.
 # A theme with system fonts only: a blocked web-font request can stall the page offline.
 THEME = gr.themes.Base(font=["system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
                        font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"])
