@@ -39,11 +39,13 @@ def test_the_size_cap_removes_the_least_recently_used_first(tmp_path):
         make(tmp_path / "a" / name, age)
         (tmp_path / "a" / name).write_bytes(b"x" * 1000)
         os.utime(tmp_path / "a" / name, (time.time() - age, time.time() - age))
-    pruner = Pruner([tmp_path / "a"], 3600, max_bytes=3000)
-    assert pruner.run_once() == []  # 3000 bytes: not over the cap
-    pruner.max_bytes = 2500  # over it: down to 80 % of it (2000)
-    assert [p.name for p in pruner.run_once()] == ["oldest.gif"]
-    os.utime(tmp_path / "a" / "middle.png")  # served again: now the most recently used
-    pruner.max_bytes = 1500
-    assert [p.name for p in pruner.run_once()] == ["newest.png"]
-    assert [p.name for p in (tmp_path / "a").iterdir()] == ["middle.png"]
+    pruner = Pruner([tmp_path / "a"], 3600, max_bytes=3750)
+    assert pruner.run_once() == []  # 3000 bytes: not above 80 % of the cap
+    pruner.max_bytes = 3500  # above 80 % (2800): down to half of it (1750)
+    assert [p.name for p in pruner.run_once()] == ["oldest.gif", "middle.png"]
+    (tmp_path / "a" / "again.png").write_bytes(b"x" * 1000)
+    os.utime(tmp_path / "a" / "again.png", (time.time() - 5, time.time() - 5))
+    os.utime(tmp_path / "a" / "newest.png")  # served again: now the most recently used
+    pruner.max_bytes = 2000  # 2000 bytes, above 1600: down to 1000
+    assert [p.name for p in pruner.run_once()] == ["again.png"]
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["newest.png"]

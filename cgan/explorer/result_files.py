@@ -56,11 +56,11 @@ def prune(folder: Path, max_age_s: float, kept: list | None = None) -> list[Path
     return removed
 
 
-def cap_total(files: list, max_bytes: int, *, low_water: float = 0.8) -> list[Path]:
-    """files: (mtime, size, path). When they hold more than max_bytes together, delete the least recently modified
-    until they hold at most low_water x max_bytes (room for what a burst writes before the next pass)."""
+def cap_total(files: list, max_bytes: int, *, high_water: float = 0.8, low_water: float = 0.5) -> list[Path]:
+    """files: (mtime, size, path). Keep them under max_bytes: above high_water x max_bytes, delete the least
+    recently modified until low_water x max_bytes is left (room for what a burst writes before the next pass)."""
     total, removed = sum(size for _, size, _ in files), []
-    if total <= max_bytes:
+    if total <= high_water * max_bytes:
         return removed
     for _, size, path in sorted(files, key=lambda f: f[0]):
         if total <= low_water * max_bytes:
