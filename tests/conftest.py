@@ -69,6 +69,17 @@ def tiny_export(tmp_path_factory, small_fashion):
     return trainer.fit()
 
 
+HUB_TOKEN = "hf_TestSecretToken0123456789"  # what the Hub tests send; it must never appear in a file or a log
+
+
+@pytest.fixture()
+def export(tiny_export, tmp_path):
+    """A private copy of the tiny export (a push writes the card into it)."""
+    folder = tmp_path / "export"
+    shutil.copytree(tiny_export, folder)
+    return folder
+
+
 @pytest.fixture()
 def hub(monkeypatch, tmp_path):
     """The local Hub stand-in on a free 127.0.0.1 port, with huggingface_hub pointed at it and a fresh cache."""

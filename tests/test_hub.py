@@ -11,17 +11,10 @@ import torch
 from cgan.export import WeightsError, load_export, load_generator
 from cgan.export.hub import push_export, push_or_explain
 from cgan.sampling import generate
+from conftest import HUB_TOKEN as TOKEN
 from conftest import ROOT
 
-TOKEN = "hf_TestSecretToken0123456789"
 
-
-@pytest.fixture()
-def export(tiny_export, tmp_path):
-    """A private copy of the tiny export (pushing writes the card into it)."""
-    folder = tmp_path / "export"
-    shutil.copytree(tiny_export, folder)
-    return folder
 
 
 def test_push_then_load_gives_identical_outputs(hub, export, monkeypatch):

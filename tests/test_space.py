@@ -1,6 +1,5 @@
 """`python -m cgan.push ... --space`: a Gradio Space that serves the pushed weights, against the Hub stand-in."""
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -12,15 +11,9 @@ from cgan.explorer.local_server import AppServer
 from cgan.export import load_export
 from cgan.sampling import generate, to_uint8
 from conftest import ARTIFACTS
+from conftest import HUB_TOKEN as TOKEN
 
-TOKEN = "hf_TestSecretToken0123456789"
 
-
-@pytest.fixture()
-def export(tiny_export, tmp_path):
-    folder = tmp_path / "export"
-    shutil.copytree(tiny_export, folder)
-    return folder
 
 
 def front_matter(readme: bytes) -> dict[str, str]:
