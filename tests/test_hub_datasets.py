@@ -36,6 +36,12 @@ def table(count: int, *, mode: str = "RGB", labels: bool = True, seed: int = 0):
     return datasets.Dataset.from_dict(data, features=datasets.Features(features))
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """datasets' own cache (what load_dataset builds from data files) in the test's folder, not ~/.cache."""
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "datasets-cache")
+
+
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     """A DatasetDict saved with save_to_disk: colour train (48 rows) and test (12 rows) splits."""
@@ -56,6 +62,18 @@ def test_a_grayscale_parquet_file_gives_one_channel(tmp_path):
     table(30, mode="L").to_parquet(str(path))
     data = load_dataset(f"hf:{path}", image_size=12)
     assert data.images.shape == (30, 1, 12, 12) and data.class_names == NAMES
+
+
+def test_an_image_folder_with_split_and_class_subfolders_loads(tmp_path):
+    for split, count in (("train", 6), ("test", 2)):
+        for label, name in enumerate(("boot", "hat")):
+            (tmp_path / "images" / split / name).mkdir(parents=True)
+            for i, picture in enumerate(pictures(count, "L", seed=label)):
+                picture.save(tmp_path / "images" / split / name / f"{i}.png")
+    data = load_dataset(f"hf:{tmp_path / 'images'}", image_size=8)
+    assert data.class_names == ["boot", "hat"] and data.images.shape == (12, 1, 8, 8)
+    assert sorted(data.labels.tolist()) == [0] * 6 + [1] * 6
+    assert len(load_dataset(f"hf:{tmp_path / 'images'}", train=False, image_size=8)) == 4
 
 
 def test_training_on_it_puts_the_class_names_in_the_export_card_and_app(saved, tmp_path):
