@@ -51,7 +51,8 @@ def check_header(path: str | os.PathLike, expected: Shapes) -> None:
     """Compare the file's tensor names, shapes and dtypes with `expected`; reads the header only."""
     try:
         with safe_open(str(path), framework="pt") as f:
-            found = {name: (tuple(f.get_slice(name).get_shape()), f.get_slice(name).get_dtype()) for name in f.keys()}
+            slices = {name: f.get_slice(name) for name in f.keys()}
+            found = {name: (tuple(s.get_shape()), s.get_dtype()) for name, s in slices.items()}
     except Exception as e:  # safetensors raises several types for truncated or foreign files
         raise ValueError(f"could not be read ({type(e).__name__}: {e})") from None
     missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))

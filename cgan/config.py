@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from cgan.hub_datasets import is_hub_dataset
+
 ARCHS = ("fast", "reference", "paper")
 G_NORMS = ("batch", "conditional")
 G_UPSAMPLES = ("convtranspose", "nearest")
@@ -159,7 +161,7 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Raise ValueError for values that would fail later; runs before any work starts."""
-        if self.dataset not in DATASETS and not self.dataset.startswith("hf:"):
+        if self.dataset not in DATASETS and not is_hub_dataset(self.dataset):
             raise ValueError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASETS)} or hf:NAME")
         if self.arch not in ARCHS:
             raise ValueError(f"unknown preset {self.arch!r}; choose one of {', '.join(ARCHS)}")

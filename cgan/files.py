@@ -1,6 +1,7 @@
 """Writing files so that a kill never leaves half of one, and where the user's cache lives."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
@@ -41,6 +42,15 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 def write_json(path: str | os.PathLike, data: Any) -> Path:
     """Write JSON readably and atomically (keys keep their order: field order documents a config)."""
     return write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def write_failure(error: OSError | RuntimeError) -> str:
+    """Why a write failed, in a few words: "disk full" for ENOSPC (torch reports it as a RuntimeError about an
+    unexpected position), else the system's own words."""
+    text = str(error)
+    if getattr(error, "errno", None) == errno.ENOSPC or "unexpected pos" in text or "No space" in text:
+        return "disk full"
+    return getattr(error, "strerror", None) or (text.splitlines()[0] if text else type(error).__name__)
 
 
 def cache_dir() -> Path:

@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import errno
 import os
 import re
 import sys
@@ -18,7 +17,7 @@ from cgan import values
 from cgan.console import fail, generator_parser
 from cgan.devices import pick_device
 from cgan.export import WeightsError, load_generator
-from cgan.files import atomic_path
+from cgan.files import atomic_path, write_failure
 from cgan.sampling import generate_dataset
 
 
@@ -75,8 +74,7 @@ def main(argv=None) -> int:
     try:
         write_samples(out, images, labels, generator.config.class_names, first_seed=args.seed)
     except OSError as e:
-        cause = "disk full" if e.errno == errno.ENOSPC else (e.strerror or str(e))
-        fail(f"{cause}: could not write {e.filename or out}; no partial file is left", code=1)
+        fail(f"{write_failure(e)}: could not write {e.filename or out}; no partial file is left", code=1)
     return 0
 
 

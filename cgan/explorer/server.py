@@ -69,14 +69,14 @@ def with_sliders(fn):
 def value_problem(component, value) -> str | None:
     """Does `value` fit the component it is meant for (a checkbox, number, slider, dropdown, radio or text box)?"""
     label = getattr(component, "label", None) or type(component).__name__
-    if isinstance(component, gr.Checkbox):
-        return None if isinstance(value, bool) else f"{label} must be true or false, got {values.shown(value)}"
-    if isinstance(component, (gr.Slider, gr.Number)):
-        low, high = component.minimum, component.maximum
-        try:
+    try:
+        if isinstance(component, gr.Checkbox):
+            values.flag(value, label)
+        elif isinstance(component, (gr.Slider, gr.Number)):
+            low, high = component.minimum, component.maximum
             values.number(value, label, -math.inf if low is None else low, math.inf if high is None else high)
-        except ValueError as e:
-            return str(e)
+    except ValueError as e:
+        return str(e)
     if isinstance(component, (gr.Dropdown, gr.Radio)):
         choices = [c[1] if isinstance(c, (tuple, list)) else c for c in component.choices]
         custom = getattr(component, "allow_custom_value", False)

@@ -57,9 +57,10 @@ def read_config(path: str | os.PathLike, *, source: str | None = None) -> tuple[
         raise WeightsError(f"{source}: {CONFIG_NAME} should hold a JSON object")
     metadata = {k: data.pop(k) for k in METADATA_KEYS if k in data}
     for key, kind in METADATA_TYPES.items():
-        if key in metadata and not isinstance(metadata[key], kind) or isinstance(metadata.get(key), bool):
+        value = metadata.get(key, kind())
+        if not isinstance(value, kind) or isinstance(value, bool):  # true is an int to Python, not to a config
             raise WeightsError(f"{source}: {CONFIG_NAME} field {key!r} should be {kind.__name__}, "
-                               f"got {type(metadata[key]).__name__}")
+                               f"got {type(value).__name__}")
     try:
         return ModelConfig.from_dict(data), metadata
     except (TypeError, ValueError) as e:

@@ -7,6 +7,7 @@ from typing import Any
 
 from cgan.export.folder import read_config
 from cgan.export.names import CONFIG_NAME, METRICS_NAME, SAMPLES_NAME
+from cgan.hub_datasets import is_hub_dataset, parse_spec
 
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
 ARCH_TEXT = {
@@ -48,9 +49,9 @@ def _metrics_rows(metrics: dict[str, Any]) -> str:
 
 def hub_dataset_id(dataset: str) -> str | None:
     """The Hub id of an "hf:NAME[:CONFIG]" dataset; None for local folders and files."""
-    if not dataset.startswith("hf:"):
+    if not is_hub_dataset(dataset):
         return None
-    name = dataset.removeprefix("hf:").partition(":")[0]
+    name, _ = parse_spec(dataset)
     return None if Path(name).exists() or name.startswith((".", "/")) else name
 
 

@@ -47,13 +47,18 @@ STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")  # what train_step returns
 HOOKS = ("step", "log", "checkpoint", "export", "epoch_end")
 
 
+def state_bytes(module: nn.Module) -> int:
+    """What a module's state dict takes on disk."""
+    return sum(t.numel() * t.element_size() for t in module.state_dict().values())
+
+
 class Trainer:
     """Holds the networks, optimisers and counters of one run; `fit()` trains and exports."""
 
     def __init__(self, config: TrainConfig, device: torch.device, info: Distributed,
                  dataset: Dataset | None = None):
         self.config, self.device, self.info = config, device, info
-        self.lock = lock_run_dir(Path(config.out_dir)) if info.is_main else None  # held until the process ends
+        self.lock = lock_run_dir(Path(config.out_dir)) if info.is_main else None  # released when fit() ends
         self.resuming = prepare_run_dir(config, info)
         self.dataset = dataset or load_dataset(config.dataset, data_dir=config.data_dir, image_size=config.image_size,
                                                image_column=config.image_column, label_column=config.label_column)
@@ -162,8 +167,7 @@ class Trainer:
 
     def _check_room(self) -> None:
         """Before step 0: OUT_DIR and the export folder are writable and hold a checkpoint and an export."""
-        size = lambda module: sum(t.numel() * t.element_size() for t in module.state_dict().values())  # noqa: E731
-        generator, discriminator = size(self.generator), size(self.discriminator)
+        generator, discriminator = state_bytes(self.generator), state_bytes(self.discriminator)
         check_room(self.out_dir, 4 * generator + 3 * discriminator, "--out-dir")  # G, EMA, D and Adam's moments
         check_room(self.export_dir, 3 * generator, "the export folder")  # weights, model.onnx, their staging
 

@@ -2,7 +2,6 @@
 with --resume, room on disk before step 0, and its log."""
 from __future__ import annotations
 
-import errno
 import fcntl
 import json
 import os
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any, IO
 
 from cgan.config import TrainConfig
-from cgan.files import write_text
+from cgan.files import write_failure, write_text
 from cgan.training import checkpoints
 from cgan.training.distributed import Distributed
 
@@ -64,9 +63,7 @@ def check_room(folder: Path, need_bytes: int, what: str) -> None:
 
 def disk_error(error: OSError | RuntimeError, what: str, kept: str) -> DiskError:
     """A failed write as one message: the cause ("disk full" for ENOSPC) and what is still there."""
-    full = getattr(error, "errno", None) == errno.ENOSPC or "unexpected pos" in str(error) or "No space" in str(error)
-    cause = "disk full" if full else (getattr(error, "strerror", None) or str(error).splitlines()[0])
-    return DiskError(f"{cause}: could not write {what}; {kept}")
+    return DiskError(f"{write_failure(error)}: could not write {what}; {kept}")
 
 
 def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
