@@ -20,6 +20,7 @@ from cgan.explorer.build import build_app
 from cgan.explorer.memory import limit_arenas
 from cgan.explorer.request_guard import RequestGuard
 from cgan.explorer.result_files import private_folder
+from cgan.explorer.uploads import MAX_BYTES
 from cgan.explorer.server import (CACHE_MB, CACHE_MINUTES, SESSIONS, THEME, load_explorer, port_in_use,
                                   start_nearest_index)
 from cgan.export import WeightsError
@@ -73,11 +74,11 @@ def main(argv=None) -> int:
     nearest = start_nearest_index(explorer.generator.source_folder, explorer.class_names)
     demo = build_app(explorer, describe(device), nearest=nearest,
                      cache_minutes=args.cache_minutes, cache_mb=args.cache_mb, onnx_model=onnx_model)
-    # Uploads are refused beyond what the app takes (it has no file inputs).
+    # Uploads (the Project tab's images) are refused beyond what it reads.
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share,
         head=instant.head(onnx_model[0]) if onnx_model[0] else None, theme=THEME, css=assets.read("style.css"),
-        footer_links=["api"], max_file_size="1mb", show_error=True, state_session_capacity=SESSIONS,
+        footer_links=["api"], max_file_size=MAX_BYTES, show_error=True, state_session_capacity=SESSIONS,
         app_kwargs={"middleware": [Middleware(RequestGuard, blocks=demo)]})
     return 0
 

@@ -20,6 +20,7 @@ GOOD = {
     "class_grid": [7, 1.0, *DIRECTIONS],
     "nearest": ["Dress", 7, 1.0, "", 0.0, *DIRECTIONS],
 }
+NAN_LATENT = "z1." + base64.urlsafe_b64encode(b"\x00\x7e" * 16).decode().rstrip("=")  # 16 float16 NaNs
 FILE_DATA = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
 
 
@@ -52,7 +53,12 @@ CASES = [
     ("generate", with_value("generate", 5, 2), "mix weight must be a number from 0 to 1"),
     ("generate", with_value("generate", 9, "NaN"), "each slider value must be a number from -3 to 3"),
     ("generate", with_value("generate", 9, 7), "each slider value must be a number from -3 to 3"),
-    ("generate", GOOD["generate"] + [0.0], "/generate takes at most 14 values"),
+    ("generate", GOOD["generate"] + ["", 0.0], "/generate takes at most 15 values"),
+    # ... then latent: a code from /project, or "" for the seed's latent
+    ("generate", GOOD["generate"] + [0.0], "latent must be a latent code"),
+    ("generate", GOOD["generate"] + ["z1.AAAA"], "this one holds 3 bytes, not 32"),
+    ("generate", GOOD["generate"] + [NAN_LATENT], "latent values must be finite"),
+    ("generate", GOOD["generate"] + ["z1.!!!!"], "not valid base64"),
     ("generate", [], "/generate needs class_name, seed"),
     # /interpolate: start_class, start_seed, end_class, end_seed, steps, mode, ping_pong
     ("interpolate", with_value("interpolate", 6, "false"), "ping_pong must be true or false"),
@@ -63,12 +69,15 @@ CASES = [
     ("interpolate", with_value("interpolate", 5, "cubic"), "unknown interpolation mode 'cubic'"),
     ("interpolate", with_value("interpolate", 3, True), SEED),
     ("interpolate", with_value("interpolate", 2, None), "unknown class None"),
-    ("interpolate", GOOD["interpolate"] + ["extra"], "/interpolate takes at most 7 values"),
+    ("interpolate", GOOD["interpolate"] + ["", "", "extra"], "/interpolate takes at most 9 values"),
+    ("interpolate", GOOD["interpolate"] + ["seed 3"], "latent must be a latent code"),
+    ("interpolate", GOOD["interpolate"] + ["", None], "latent must be a latent code"),
     # /class_grid: seed, truncation, direction_0..7
     ("class_grid", with_value("class_grid", 0, "x"), SEED),
     ("class_grid", with_value("class_grid", 1, 3), "truncation must be a number from 0 to 2"),
     ("class_grid", with_value("class_grid", 2, [1]), "each slider value must be a number"),
-    ("class_grid", GOOD["class_grid"] + [1, 2], "/class_grid takes at most 10 values"),
+    ("class_grid", GOOD["class_grid"] + ["", 2], "/class_grid takes at most 11 values"),
+    ("class_grid", GOOD["class_grid"] + [[0.5] * 16], "latent must be a latent code"),
     # /nearest: class_name, seed, truncation, mix_class, mix_weight, direction_0..7
     ("nearest", with_value("nearest", 1, None), SEED),
     ("nearest", with_value("nearest", 0, "Hat"), "unknown class 'Hat'"),
@@ -140,7 +149,7 @@ def view_call(url: str, data) -> dict:
 
 
 GOOD_VIEW = {"class_name": "Dress", "seed": 3, "side": 2, "truncation": 1.0, "mix_class": "Bag", "mix_weight": 0.25,
-             "sliders": [0.5, 0, 0, 0, 0, 0, 0, -1]}
+             "sliders": [0.5, 0, 0, 0, 0, 0, 0, -1], "latent": ""}
 
 
 def test_the_live_view_returns_pixels_and_the_top_classes(app_url):
@@ -159,6 +168,7 @@ def test_the_live_view_returns_pixels_and_the_top_classes(app_url):
     ({**GOOD_VIEW, "class_name": "Hat"}, "Hat"),
     ({**GOOD_VIEW, "mix_class": 3}, "mix_class"),
     ({**GOOD_VIEW, "sliders": [9.0]}, "slider"),
+    ({**GOOD_VIEW, "latent": "z1.AAAA"}, "latent must be"),
     ({**GOOD_VIEW, "extra": 1}, "view takes"),
     ([1, 2, 3], "view takes"),
     ("Dress", "view takes"),

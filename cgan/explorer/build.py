@@ -11,10 +11,12 @@ from cgan.explorer.endpoints import Endpoints
 from cgan.explorer.inference import Explorer
 from cgan.explorer.result_files import Pruner, private_folder
 from cgan.explorer.server import CACHE_MB, CACHE_MINUTES, SLIDERS, LazyIndex, StrictBlocks, user_error
-from cgan.explorer.tabs import class_grid_tab, generate_tab, instant_tab, interpolate_tab
+from cgan.explorer.tabs import class_grid_tab, generate_tab, instant_tab, interpolate_tab, project_tab
 
 PRIVATE = dict(api_visibility="private")  # page events that are not part of the API
 SETTLED = dict(trigger_mode="always_last", show_progress="hidden", **PRIVATE)  # only the last of a burst runs
+# Projections (each up to projection.TIME_LIMIT of both cores) run one at a time; the rest wait in the queue.
+PROJECTING = dict(preprocess=False, concurrency_limit=1, concurrency_id="project")
 
 
 def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None,
@@ -41,8 +43,10 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
             generate = generate_tab(endpoints)
             grid = class_grid_tab()
             interpolation = interpolate_tab(endpoints.names)
-        _api(endpoints, generate, grid, interpolation)
+            project = project_tab(endpoints.names, instant_available=model_path is not None)
+        _api(endpoints, generate, grid, interpolation, project)
         _events(demo, endpoints, tabs, generate, grid, interpolation)
+        _project_events(endpoints, tabs, project, generate, interpolation)
 
     def forget(removed):
         for tracked in demo.temp_file_sets:
@@ -54,7 +58,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
     return demo
 
 
-def _api(endpoints: Endpoints, generate, grid, interpolation) -> None:
+def _api(endpoints: Endpoints, generate, grid, interpolation, project) -> None:
     """The stable API endpoints with named parameters, registered first so they own their names. Their own
     checks (cgan.values) see the request's values as sent: preprocess=False."""
     api_generate = gr.Button(visible=False)
@@ -62,11 +66,13 @@ def _api(endpoints: Endpoints, generate, grid, interpolation) -> None:
                        api_name="generate", preprocess=False)
     interpolation.run.click(user_error(endpoints.interpolate), interpolation.inputs,
                             [interpolation.gif, interpolation.strip], api_name="interpolate", preprocess=False)
-    grid.button.click(user_error(endpoints.class_grid), [generate.seed, generate.truncation, *generate.sliders],
-                      grid.image, api_name="class_grid", preprocess=False)
+    grid_inputs = [generate.seed, generate.truncation, *generate.sliders, generate.latent]
+    grid.button.click(user_error(endpoints.class_grid), grid_inputs, grid.image, api_name="class_grid", preprocess=False)
     api_nearest = gr.Button(visible=False)
     api_nearest.click(user_error(endpoints.nearest_images), generate.details,
                       [generate.nearest_gallery, generate.nearest_text], api_name="nearest", preprocess=False)
+    project.run_upload.click(user_error(endpoints.project), [project.upload, project.class_name], project.outputs,
+                             api_name="project", **PROJECTING)
 
 
 def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> None:
@@ -81,21 +87,52 @@ def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> 
         trigger(user_error(endpoints.strips), generate.details, generate.strips, **SETTLED)
         trigger(user_error(endpoints.nearest_images), generate.details,
                 [generate.nearest_gallery, generate.nearest_text], **SETTLED)
-        trigger(user_error(endpoints.class_grid_html), [generate.seed, generate.truncation, *generate.sliders],
-                grid.table, **SETTLED)
+        trigger(user_error(endpoints.class_grid_html),
+                [generate.seed, generate.truncation, *generate.sliders, generate.latent], grid.table, **SETTLED)
 
-    for control in (generate.class_name, generate.seed, generate.truncation, generate.mix_class, generate.mix_weight):
+    for control in (generate.class_name, generate.seed, generate.truncation, generate.mix_class, generate.mix_weight,
+                    generate.latent):
         refresh_details(control.change)
     for slider in generate.sliders:
         refresh_details(slider.release)
     interpolation_outputs = [interpolation.gif, interpolation.strip, interpolation.animation]
     for control in interpolation.inputs:
         control.change(user_error(endpoints.interpolate_all), interpolation.inputs, interpolation_outputs, **SETTLED)
-    generate.randomize.click(endpoints.random_seed, None, generate.seed, **PRIVATE)
+    # A new seed leaves a projected latent behind.
+    generate.randomize.click(lambda: (endpoints.random_seed(), ""), None, [generate.seed, generate.latent], **PRIVATE)
+    generate.seed.input(lambda: "", None, generate.latent, **PRIVATE)
     reset_event = generate.reset.click(lambda: [0.0] * SLIDERS, None, generate.sliders, **PRIVATE)
     refresh_details(reset_event.then)
     loaded = demo.load(endpoints.restore, None,
-                       [generate.class_name, generate.seed, generate.truncation, *generate.sliders, tabs], **PRIVATE)
+                       [generate.class_name, generate.seed, generate.truncation, *generate.sliders, generate.latent, tabs],
+                       **PRIVATE)
     loaded.then(None, generate.controls, None, js=generate_view.TRIGGER_JS, **PRIVATE)
     refresh_details(loaded.then)
     loaded.then(user_error(endpoints.interpolate_all), interpolation.inputs, interpolation_outputs, **PRIVATE)
+
+
+def _project_events(endpoints: Endpoints, tabs, project, generate, interpolation) -> None:
+    """Projecting an upload or a drawing, and taking the result to the other tabs."""
+    inputs = [project.upload, project.class_name]
+    project.upload.upload(user_error(endpoints.project), inputs, project.outputs, **PROJECTING, **PRIVATE)
+    project.run_drawing.click(user_error(endpoints.project_drawing), [project.drawing, project.class_name],
+                              project.outputs, **PROJECTING, **PRIVATE)
+    found = [project.latent, project.found_class]
+
+    def needs_projection(fn):
+        def checked(latent, class_name):
+            if not latent:
+                raise ValueError("project an image first")
+            return fn(latent, class_name)
+        return user_error(checked)
+
+    project.to_generate.click(
+        needs_projection(lambda latent, name: [name, latent, 1.0, *[0.0] * SLIDERS, gr.Tabs(selected="generate")]),
+        found, [generate.class_name, generate.latent, generate.truncation, *generate.sliders, tabs], **PRIVATE)
+    project.to_start.click(needs_projection(lambda latent, name: [name, latent, gr.Tabs(selected="interpolate")]),
+                           found, [interpolation.start_class, interpolation.start_latent, tabs], **PRIVATE)
+    project.to_end.click(needs_projection(lambda latent, name: [name, latent, gr.Tabs(selected="interpolate")]),
+                         found, [interpolation.end_class, interpolation.end_latent, tabs], **PRIVATE)
+    # The page's instant tab takes the latent itself (instant.js asks the server for its values once).
+    project.to_instant.click(needs_projection(lambda latent, name: gr.Tabs(selected="instant")), found, tabs,
+                             js=instant.USE_JS, **PRIVATE)

@@ -17,17 +17,19 @@ import gradio as gr
 from cgan import values
 from cgan.evaluation.nearest import describe_distance
 from cgan.explorer import assets
-from cgan.explorer.inference import STRIP_VALUES, Explorer
+from cgan.explorer import latent_code
+from cgan.explorer.inference import STRIP_VALUES, SUGGESTED, Explorer
 from cgan.explorer.pictures import gif_bytes, labelled_rows, png_data_uri
 from cgan.explorer.server import SLIDERS, LazyIndex, gpu, rejected, with_sliders
+from cgan.explorer.uploads import read_image
 from cgan.files import write_bytes
 from cgan.sampling import grid_image, latents_for_seeds
 from cgan.values import MAX_SEED, SLIDER_RANGE, TRUNCATION
 
 GRID_COLUMNS = 6
-URL_KEYS = ["class", "seed", "psi"] + [f"s{i}" for i in range(SLIDERS)]  # the shareable controls in a page URL
-INSTANT_KEYS = ("class_name", "seed", "truncation", "mix_class", "mix_weight", "sliders")
-VIEW_KEYS = ("class_name", "seed", "side", "truncation", "mix_class", "mix_weight", "sliders")
+URL_KEYS = ["class", "seed", "psi", "z"] + [f"s{i}" for i in range(SLIDERS)]  # the shareable controls in a page URL
+INSTANT_KEYS = ("class_name", "seed", "truncation", "mix_class", "mix_weight", "sliders", "latent")
+VIEW_KEYS = ("class_name", "seed", "side", "truncation", "mix_class", "mix_weight", "sliders", "latent")
 
 
 def check_mix_class(mix_class) -> None:
@@ -40,6 +42,15 @@ def read_request(name: str, request, keys: tuple[str, ...]) -> dict:
     if not isinstance(request, dict) or set(request) != set(keys) or not isinstance(request["sliders"], list):
         raise ValueError(f"{name} takes {{{', '.join(keys)}}} with sliders a list, got {values.shown(request)}")
     return request
+
+
+def uploaded_path(value, what: str) -> str:
+    """The server-side path of an uploaded file as the app's file inputs hand it over (Gradio's file data)."""
+    if value is None:
+        raise ValueError(f"no {what}: upload an image or draw one")
+    if not isinstance(value, dict) or not isinstance(value.get("path"), str):
+        raise ValueError(f"{what} must be an uploaded file (gradio_client: handle_file(path)), got {values.shown(value)}")
+    return value["path"]
 
 
 def _call(method):
@@ -55,52 +66,58 @@ class Endpoints:
     def __init__(self, explorer: Explorer, *, nearest: LazyIndex | None, gif_dir: Path):
         self.explorer, self.nearest, self.gif_dir = explorer, nearest, gif_dir
         self.names = explorer.class_names
-        for name in ("generate_api", "class_grid", "class_grid_html", "strips", "interpolate", "view"):
+        for name in ("generate_api", "class_grid", "class_grid_html", "strips", "interpolate", "view", "project"):
             setattr(self, name, gpu(getattr(self, name)))  # inside a GPU allocation on ZeroGPU Spaces
         for name in ("latent", "pixels", "view"):  # the page's server functions: gradio marks them, so plain functions
             setattr(self, name, functools.wraps(getattr(self, name))(_call(getattr(self, name))))
 
     @with_sliders
     def generate_api(self, class_name: str, seed: int, side: int = 1, truncation: float = 1.0, mix_class: str = "",
-                     mix_weight: float = 0.0, *sliders: float):
-        """Generate side x side images of a class (optionally mixed with a second class)."""
+                     mix_weight: float = 0.0, *sliders: float, latent: str = ""):
+        """Generate side x side images of a class (optionally mixed with a second class); a latent code from
+        /project, when given, replaces the seed's latent (the first image's)."""
         check_mix_class(mix_class)
         pixels = self.explorer.generate(class_name, seed, side=side, truncation=truncation, sliders=sliders,
-                                        mix_class=mix_class or class_name, mix_weight=mix_weight)
+                                        mix_class=mix_class or class_name, mix_weight=mix_weight, latent=latent)
         return self.explorer.enlarge(pixels, columns=int(side)), self.explorer.predict(pixels[0])
 
     @with_sliders
-    def class_grid(self, seed: int, truncation: float = 1.0, *sliders: float):
-        """Every class in a row (labelled), the same latents in each column."""
-        pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders)
+    def class_grid(self, seed: int, truncation: float = 1.0, *sliders: float, latent: str = ""):
+        """Every class in a row (labelled), the same latents in each column (the first a latent code, if given)."""
+        pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders,
+                                          latent=latent)
         return labelled_rows(pixels, self.names, columns=GRID_COLUMNS, scale=2)
 
-    def class_grid_html(self, seed: int, truncation: float = 1.0, *sliders: float):
+    @with_sliders
+    def class_grid_html(self, seed: int, truncation: float = 1.0, *sliders: float, latent: str = ""):
         """The class grid as a table: class names as text, one image strip per row, and a PNG download link."""
-        pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders)
+        pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders,
+                                          latent=latent)
         rows = "".join(assets.fill("class_grid_row.html", name=html.escape(name), src=png_data_uri(
             grid_image(pixels[i * GRID_COLUMNS:(i + 1) * GRID_COLUMNS], columns=GRID_COLUMNS, padding=1)))
             for i, name in enumerate(self.names))
         download = png_data_uri(labelled_rows(pixels, self.names, columns=GRID_COLUMNS, scale=4))
         return assets.fill("class_grid.html", rows=rows, seed=int(seed), download=download)
 
+    @with_sliders
     def strips(self, class_name: str, seed: int, truncation: float = 1.0, mix_class: str | None = None,
-               mix_weight: float = 0.0, *sliders: float):
+               mix_weight: float = 0.0, *sliders: float, latent: str = ""):
         """What each slider does: the current image with one slider at -3 ... +3, a row per direction."""
         pixels = self.explorer.direction_strips(class_name, seed, truncation=truncation, sliders=sliders,
-                                                mix_class=mix_class or class_name, mix_weight=mix_weight)
+                                                mix_class=mix_class or class_name, mix_weight=mix_weight,
+                                                latent=latent)
         strip = labelled_rows(pixels, [str(i + 1) for i in range(len(self.explorer.directions))],
                               columns=len(STRIP_VALUES), scale=2)
         return f'<img alt="each direction from -3 to +3" src="{png_data_uri(strip)}">'
 
     @with_sliders
     def nearest_images(self, class_name: str, seed: int, truncation: float = 1.0, mix_class: str = "",
-                       mix_weight: float = 0.0, *sliders: float):
+                       mix_weight: float = 0.0, *sliders: float, latent: str = ""):
         """The generated image's 3 nearest training images (evaluation-network features), with distances."""
         check_mix_class(mix_class)
         explorer = self.explorer
         pixels = explorer.generate(class_name, seed, truncation=truncation, sliders=sliders,
-                                   mix_class=mix_class or class_name, mix_weight=mix_weight)
+                                   mix_class=mix_class or class_name, mix_weight=mix_weight, latent=latent)
         index = self.nearest.get() if self.nearest is not None else None
         if index is None:
             reason = self.nearest.error if self.nearest is not None else "no evaluation network is loaded"
@@ -112,16 +129,19 @@ class Endpoints:
         return gallery, text
 
     def interpolate(self, start_class: str, start_seed: int, end_class: str, end_seed: int, steps: int = 16,
-                    mode: str = "spherical", ping_pong: bool = False):
-        """Frames between two (class, seed) endpoints: the GIF file first, then the strip."""
+                    mode: str = "spherical", ping_pong: bool = False, start_latent: str = "", end_latent: str = ""):
+        """Frames between two (class, seed) endpoints: the GIF file first, then the strip. A latent code from
+        /project, when given, replaces that end's seed."""
         values.flag(ping_pong, "ping_pong")
-        gif, strip, _ = self.interpolate_all(start_class, start_seed, end_class, end_seed, steps, mode, ping_pong)
+        gif, strip, _ = self.interpolate_all(start_class, start_seed, end_class, end_seed, steps, mode, ping_pong,
+                                             start_latent, end_latent)
         return gif, strip
 
     def interpolate_all(self, start_class, start_seed, end_class, end_seed, steps=16, mode="spherical",
-                        ping_pong=False):
+                        ping_pong=False, start_latent="", end_latent=""):
         """The GIF file (download), the frame strip, and the animation playing in the page."""
-        frames = self.explorer.interpolate(start_class, start_seed, end_class, end_seed, steps=steps, mode=mode)
+        frames = self.explorer.interpolate(start_class, start_seed, end_class, end_seed, steps=steps, mode=mode,
+                                           start_latent=start_latent, end_latent=end_latent)
         data = gif_bytes(frames, ping_pong=ping_pong)
         # Named by content: identical requests share one file instead of adding a copy each.
         folder = self.gif_dir / hashlib.sha256(data).hexdigest()[:20]
@@ -136,8 +156,11 @@ class Endpoints:
         return str(path), self.explorer.enlarge(frames, columns=min(int(steps), 16)), animation
 
     def latent(self, seed):
-        """The instant tab's one server call per new seed: that seed's z (as the server draws it)."""
+        """The instant tab's one server call per new seed: that seed's z (as the server draws it); given a latent
+        code (a projected image's), its values."""
         try:
+            if isinstance(seed, str):
+                return self.explorer.check_latent(seed).tolist()
             return latents_for_seeds([self.explorer.check_seed(seed)], self.explorer.generator.config.z_dim)[0].tolist()
         except ValueError as e:
             raise rejected("latent", str(e)) from None
@@ -150,7 +173,7 @@ class Endpoints:
             r = read_request("pixels", request, INSTANT_KEYS)
             image = self.explorer.generate(r["class_name"], r["seed"], truncation=r["truncation"],
                                            sliders=r["sliders"], mix_class=r["mix_class"],
-                                           mix_weight=r["mix_weight"])[0]
+                                           mix_weight=r["mix_weight"], latent=r["latent"])[0]
         except (ValueError, TypeError) as e:
             raise rejected("pixels", str(e)) from None
         return (image[None] if image.ndim == 2 else image.transpose(2, 0, 1)).reshape(-1).tolist()
@@ -163,7 +186,7 @@ class Endpoints:
             check_mix_class(r["mix_class"])
             pixels = self.explorer.generate(r["class_name"], r["seed"], side=r["side"], truncation=r["truncation"],
                                             sliders=r["sliders"], mix_class=r["mix_class"] or r["class_name"],
-                                            mix_weight=r["mix_weight"])
+                                            mix_weight=r["mix_weight"], latent=r["latent"])
         except (ValueError, TypeError) as e:
             return {"error": rejected("view", str(e)).message}
         side, seed = int(r["side"]), int(r["seed"])  # both checked by explorer.generate
@@ -174,13 +197,37 @@ class Endpoints:
                 "name": f"{r['class_name']}-seed-{seed}".replace("/", "-").replace(" ", "-"),
                 "top": [[name, round(p, 4)] for name, p in top]}
 
+    def project(self, image, class_name: str = SUGGESTED):
+        """Find the latent whose image is closest to an uploaded PNG, JPEG or WebP image of a garment (on a light
+        or dark background): the image as the generator sees it, the reconstruction, the latent code (for the
+        `latent` parameters of /generate, /class_grid, /nearest and /interpolate), the class used ("auto": the one
+        the evaluation network suggests) and a line with the distances."""
+        return self._project(uploaded_path(image, "image"), class_name)
+
+    def project_drawing(self, drawing, class_name: str = SUGGESTED):
+        """project() for the sketchpad: its composite image."""
+        if not isinstance(drawing, dict):
+            raise ValueError("draw something first")
+        return self._project(uploaded_path(drawing.get("composite"), "drawing"), class_name)
+
+    def _project(self, path: str, class_name: str):
+        seen, found = self.explorer.project(read_image(path), class_name)
+        name = self.names[found.class_index]
+        summary = (f"Projected as **{name}** in {found.steps} steps ({found.seconds:.1f} s). Pixel error (mean "
+                   f"squared, 0-1 scale): {found.pixel_mse:.4f}")
+        if found.feature_distance == found.feature_distance:  # not nan: there is an evaluation network
+            summary += f"; evaluation-feature distance: {found.feature_distance:.2f}"
+        enlarge = self.explorer.enlarge
+        return (enlarge(seen[None], columns=1), enlarge(found.reconstruction[None], columns=1),
+                latent_code.encode(found.z), name, summary + ".")
+
     @staticmethod
     def random_seed():
         return secrets.randbelow(MAX_SEED + 1)
 
     def restore(self, request: gr.Request):
-        """Controls from the page URL (?class=Dress&seed=7&psi=0.8&s0=1.5), falling back to defaults; a shared
-        link opens the Generate tab."""
+        """Controls from the page URL (?class=Dress&seed=7&psi=0.8&s0=1.5&z=LATENT_CODE), falling back to
+        defaults; a shared link opens the Generate tab."""
         params = dict(request.query_params) if request is not None else {}
         cls = params.get("class") if params.get("class") in self.names else self.names[0]
 
@@ -191,7 +238,11 @@ class Endpoints:
                 return default
             return value if low <= value <= high else default
 
+        try:
+            latent = latent_code.encode(self.explorer.check_latent(params["z"])) if "z" in params else ""
+        except ValueError:
+            latent = ""
         restored = [cls, number("seed", 0, 0, MAX_SEED, int), number("psi", 1.0, *TRUNCATION)]
-        restored += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)]
+        restored += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)] + [latent]
         shared = any(key in params for key in URL_KEYS)
         return restored + [gr.Tabs(selected="generate") if shared else gr.Tabs()]

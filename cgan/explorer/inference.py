@@ -15,6 +15,9 @@ from torch import nn
 
 from cgan import values
 from cgan.evaluation.classifier import Classifier, features_and_probs
+from cgan.explorer import latent_code
+from cgan.explorer.projection import Projection, Projector
+from cgan.explorer.uploads import model_view
 from cgan.sampling import class_rows, grid_image, latents_for_seeds, lerp, slerp, synthesize, to_uint8
 from cgan.values import MAX_GRID_SIDE, MAX_SEED, SLIDER_RANGE
 
@@ -22,6 +25,7 @@ STRIP_VALUES = (-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)  # slider positions shown 
 # Measured properties of an image, as (name at the low end, name at the high end) of a direction.
 EFFECT_WORDS = {"brightness": ("darker", "brighter"), "width": ("narrower", "wider"), "height": ("shorter", "taller")}
 EFFECT_THRESHOLD = 0.05  # mean change from -2 to +2 (as a share of the full range or image side) worth a word
+SUGGESTED = "auto"  # the class a projection uses when none is named: the evaluation network's
 
 
 def first_layer_matrix(generator: nn.Module) -> torch.Tensor:
@@ -63,11 +67,13 @@ class Explorer:
     classifier: Optional[Classifier] = None
     scale: int = 8  # on-screen enlargement (nearest neighbour)
     descriptions: tuple[str, ...] = ()  # one short measured description per direction
+    projector: Optional[Projector] = None
 
     @classmethod
     def create(cls, generator: nn.Module, *, sliders: int = 8, classifier: Optional[Classifier] = None) -> "Explorer":
         explorer = cls(generator.eval(), latent_directions(generator, min(sliders, generator.config.z_dim)), classifier)
         explorer.descriptions = tuple(explorer.describe_directions())
+        explorer.projector = Projector(explorer.generator, classifier)
         return explorer
 
     @property
@@ -92,12 +98,23 @@ class Explorer:
     def check_truncation(psi: float) -> float:
         return values.truncation(psi)
 
+    def check_latent(self, code) -> torch.Tensor:
+        """A latent code (cgan.explorer.latent_code, as projection gives) as a (z_dim,) tensor."""
+        return latent_code.decode(code, self.generator.config.z_dim)
+
     # ------------------------------------------------------------ latents and conditions
-    def latents(self, seeds: Sequence[int], *, truncation: float = 1.0, sliders: Sequence[float] = ()) -> torch.Tensor:
-        """(len(seeds), z_dim): each seed's z, scaled by psi, moved along the slider directions (in std units)."""
-        z = latents_for_seeds(seeds, self.generator.config.z_dim) * self.check_truncation(truncation)
+    def start_latents(self, seed: int, count: int = 1, latent: str = "") -> torch.Tensor:
+        """(count, z_dim): the z of seed, seed + 1, ...; a latent code (when not "") takes the first place."""
+        seed = self.check_seed(seed)
+        z = latents_for_seeds([(seed + i) % (MAX_SEED + 1) for i in range(count)], self.generator.config.z_dim)
+        if latent != "":
+            z[0] = self.check_latent(latent)
+        return z
+
+    def moved(self, z: torch.Tensor, *, truncation: float = 1.0, sliders: Sequence[float] = ()) -> torch.Tensor:
+        """Latents scaled by psi and moved along the slider directions (in std units)."""
         offset = self.check_sliders(sliders) @ self.directions  # (z_dim,)
-        return z + offset[None]
+        return z * self.check_truncation(truncation) + offset[None]
 
     def condition(self, class_name: str, *, mix_class: Optional[str] = None, mix_weight: float = 0.0) -> torch.Tensor:
         """(num_classes,) condition: one-hot, or the weighted mix of two one-hot vectors."""
@@ -118,35 +135,34 @@ class Explorer:
         return grid_image(pixels, columns=columns, scale=self.scale, padding=0 if len(pixels) == 1 else 1)
 
     def generate(self, class_name: str, seed: int, *, side: int = 1, truncation: float = 1.0,
-                 sliders: Sequence[float] = (), mix_class: Optional[str] = None, mix_weight: float = 0.0) -> np.ndarray:
-        """side x side images of one (possibly mixed) class; cell i uses seed + i."""
-        seed = self.check_seed(seed)
+                 sliders: Sequence[float] = (), mix_class: Optional[str] = None, mix_weight: float = 0.0,
+                 latent: str = "") -> np.ndarray:
+        """side x side images of one (possibly mixed) class; cell i uses seed + i, the first the latent code if given."""
         side = values.number(side, "grid side", 1, MAX_GRID_SIDE, whole=True)
-        seeds = [(seed + i) % (MAX_SEED + 1) for i in range(side * side)]
-        z = self.latents(seeds, truncation=truncation, sliders=sliders)
+        z = self.moved(self.start_latents(seed, side * side, latent), truncation=truncation, sliders=sliders)
         return self.render(z, self.condition(class_name, mix_class=mix_class, mix_weight=mix_weight))
 
     def class_grid(self, seed: int, *, columns: int = 6, truncation: float = 1.0,
-                   sliders: Sequence[float] = ()) -> np.ndarray:
-        """Every class in a row, the same latents in each column: (classes * columns, H, W[, 3])."""
-        seed = self.check_seed(seed)
-        seeds = [(seed + i) % (MAX_SEED + 1) for i in range(columns)]
-        z = self.latents(seeds, truncation=truncation, sliders=sliders)
+                   sliders: Sequence[float] = (), latent: str = "") -> np.ndarray:
+        """Every class in a row, the same latents in each column (those of `generate`): (classes * columns, H, W[, 3])."""
+        z = self.moved(self.start_latents(seed, columns, latent), truncation=truncation, sliders=sliders)
         return self.render(*class_rows(z, len(self.class_names)))
 
     def interpolate(self, start_class: str, start_seed: int, end_class: str, end_seed: int, *, steps: int = 16,
-                    mode: str = "spherical", truncation: float = 1.0) -> np.ndarray:
-        """steps frames from one (class, seed) to another; latents and the condition move together."""
+                    mode: str = "spherical", truncation: float = 1.0, start_latent: str = "",
+                    end_latent: str = "") -> np.ndarray:
+        """steps frames from one (class, seed or latent code) to another; latents and the condition move together."""
         steps = values.number(steps, "steps", *values.FRAMES, whole=True)
         values.choice(mode, "interpolation mode", ("spherical", "linear"))
-        z = self.latents([self.check_seed(start_seed), self.check_seed(end_seed)], truncation=truncation)
+        z = torch.cat([self.start_latents(start_seed, 1, start_latent), self.start_latents(end_seed, 1, end_latent)])
+        z = self.moved(z, truncation=truncation)
         t = torch.linspace(0, 1, int(steps))
         path = (slerp if mode == "spherical" else lerp)(z[0], z[1], t)
         condition = lerp(self.condition(start_class), self.condition(end_class), t)
         return self.render(path, condition)
 
     def direction_strips(self, class_name: str, seed: int, *, truncation: float = 1.0, sliders: Sequence[float] = (),
-                         mix_class: Optional[str] = None, mix_weight: float = 0.0) -> np.ndarray:
+                         mix_class: Optional[str] = None, mix_weight: float = 0.0, latent: str = "") -> np.ndarray:
         """For each direction, the current image with that slider at each of STRIP_VALUES (the others as given):
         uint8 (directions * len(STRIP_VALUES), H, W[, 3]), one row per direction."""
         current = self.check_sliders(sliders)
@@ -156,7 +172,7 @@ class Explorer:
                 moved = current.clone()
                 moved[i] = value
                 rows.append(moved)
-        z = latents_for_seeds([self.check_seed(seed)], self.generator.config.z_dim) * self.check_truncation(truncation)
+        z = self.start_latents(seed, 1, latent) * self.check_truncation(truncation)
         z = z + torch.stack(rows) @ self.directions  # (directions * values, z_dim)
         return self.render(z, self.condition(class_name, mix_class=mix_class, mix_weight=mix_weight))
 
@@ -183,6 +199,16 @@ class Explorer:
                     words.append(f"changes the class in {changed:.0%} of images")
             descriptions.append(", ".join(words) if words else "style (no single measured effect)")
         return descriptions
+
+    def project(self, image: Image.Image, class_name: str = SUGGESTED) -> tuple[np.ndarray, Projection]:
+        """The image as the generator would draw it (uint8 at its native size) and its projection, for the named
+        class or, with SUGGESTED, the one the evaluation network sees in it."""
+        if class_name != SUGGESTED:
+            self.class_index(class_name)  # a bad name is refused before any work
+        config = self.generator.config
+        target = model_view(image, size=config.native_size, channels=config.channels)
+        index = self.projector.suggest_class(target) if class_name == SUGGESTED else self.class_index(class_name)
+        return target, self.projector.project(target, index)
 
     def _class_change(self, pixels: np.ndarray, labels: np.ndarray) -> float:
         _, probs = features_and_probs(self.classifier, pixels)

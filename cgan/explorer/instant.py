@@ -16,6 +16,7 @@ from cgan.explorer.fetch_runtime import VENDOR
 
 SCRIPT = assets.WEB / "instant.js"
 PRELOAD = assets.WEB / "preload.js"
+USE_JS = assets.event_js("use_latent.js")  # the Project tab's "Open in Instant": the latent goes to instant.js
 RUNTIME_SCRIPT = VENDOR / "ort.wasm.min.js"
 
 

@@ -1,7 +1,8 @@
 """An ASGI middleware in front of Gradio's routes: every way in gets the same checks, and a bad call gets a 4xx with
 its message and one log line, never a traceback.
 
-- Request bodies are read with a timeout per chunk and a size cap (a client trickling a body is cut off).
+- Request bodies are read with a timeout per chunk and a size cap, larger for uploads (a client trickling a body
+  is cut off).
 - The page's server functions (/gradio_api/component_server) must name a component that has them, a function it
   has, and nothing else; what they raise for bad values becomes a 400.
 - Queue calls by fn_index (/gradio_api/queue/join) must name an existing function, and their values pass the
@@ -21,9 +22,11 @@ from urllib.parse import parse_qs
 from gradio.exceptions import Error as GradioError
 
 from cgan.explorer.server import input_problem
+from cgan.explorer.uploads import MAX_BYTES
 
 BODY_TIMEOUT = 10.0  # seconds to wait for each chunk of a request body
-MAX_BODY = 2_000_000  # bytes; the app takes no uploads, so this is generous
+MAX_BODY = 2_000_000  # bytes, for everything but uploads
+MAX_UPLOAD_BODY = MAX_BYTES + 100_000  # an upload's file and its multipart framing
 CALL_EVENT = re.compile(r"/gradio_api/call/[^/]+/(?P<event>[^/]+)$")
 
 
@@ -53,7 +56,8 @@ class RequestGuard:
         path, method = scope["path"], scope["method"]
         try:
             if method in ("POST", "PUT", "PATCH"):
-                body = await read_body(receive)
+                upload = path.rstrip("/").endswith("/gradio_api/upload")
+                body = await read_body(receive, MAX_UPLOAD_BODY if upload else MAX_BODY)
                 self.check_body(path, body)
                 receive = replay(body, receive)
             elif method == "GET":
@@ -131,7 +135,7 @@ def parse_object(body: bytes) -> dict[str, Any]:
     return request
 
 
-async def read_body(receive) -> bytes:
+async def read_body(receive, limit: int) -> bytes:
     chunks, size = [], 0
     while True:
         try:
@@ -142,8 +146,8 @@ async def read_body(receive) -> bytes:
             raise Rejected(400, "the client went away")
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            raise Rejected(413, f"the request body is larger than {MAX_BODY:,} bytes")
+        if size > limit:
+            raise Rejected(413, f"the request body is larger than {limit:,} bytes")
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)

@@ -2,6 +2,7 @@
 the memorisation index built in the background, and the GPU allocation on Spaces."""
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import socket
@@ -17,6 +18,7 @@ from cgan.evaluation.nearest import index_for_evaluator
 from cgan.explorer.inference import Explorer
 from cgan.export import load_generator
 
+FILE_INPUTS = (gr.Image, gr.ImageEditor, gr.File)  # the components whose values are uploaded files (objects)
 SLIDERS = 8  # latent direction sliders in the app and its API (direction_0 ... direction_{SLIDERS - 1})
 CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
 CACHE_MB = 200  # ... and the least recently used beyond this total
@@ -56,14 +58,23 @@ def user_error(fn):
 
 
 def with_sliders(fn):
-    """Publish fn(..., *sliders) with named parameters direction_0 ... direction_{SLIDERS - 1} (each 0 by default):
-    gradio names an endpoint's API parameters from the signature."""
+    """Publish fn(..., *sliders, **options) with named parameters direction_0 ... direction_{SLIDERS - 1} (each 0 by
+    default) and then its keyword-only options, all positional as gradio calls them: it names an endpoint's API
+    parameters from the signature and passes values in that order."""
     signature = inspect.signature(fn)
-    fixed = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    params = signature.parameters.values()
+    fixed = [p for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    options = [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params
+               if p.kind is inspect.Parameter.KEYWORD_ONLY]
     sliders = [inspect.Parameter(f"direction_{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=0.0,
                                  annotation="float") for i in range(SLIDERS)]
-    fn.__signature__ = signature.replace(parameters=fixed + sliders)
-    return fn
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        named = dict(zip((p.name for p in options), args[len(fixed) + SLIDERS:]))
+        return fn(*args[:len(fixed) + SLIDERS], **named, **kwargs)
+    call.__signature__ = signature.replace(parameters=fixed + sliders + options)
+    return call
 
 
 def value_problem(component, value) -> str | None:
@@ -122,8 +133,8 @@ class StrictBlocks(gr.Blocks):
                 raise rejected(block_fn.api_name, f"/{block_fn.api_name} needs {', '.join(required)} "
                                                   f"(parameters: {names}); got {len(inputs)} values")
             inputs.extend(p.default for p in missing)
-            for param, value in zip(params, inputs):
-                if isinstance(value, dict):  # no parameter takes an object; Gradio would treat it as a file
+            for param, value, component in zip(params, inputs, block_fn.inputs):
+                if isinstance(value, dict) and not isinstance(component, FILE_INPUTS):  # Gradio would read it as a file
                     raise rejected(block_fn.api_name, f"{param.name} takes a plain value, not a JSON object: "
                                                       f"{values.shown(value)}")
         elif problem := input_problem(block_fn, inputs):

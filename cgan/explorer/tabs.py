@@ -8,6 +8,7 @@ import gradio as gr
 
 from cgan.explorer import generate_view, instant
 from cgan.explorer.endpoints import Endpoints
+from cgan.explorer.inference import SUGGESTED
 from cgan.explorer.server import SLIDERS
 from cgan.values import FRAMES, MAX_GRID_SIDE, MAX_SEED, SLIDER_RANGE, TRUNCATION
 
@@ -26,6 +27,11 @@ def instant_tab(endpoints: Endpoints, model_path: Path | None, unavailable: str)
 
 def _class_dropdown(names: list[str], label: str, elem_id: str, value: str | None = None) -> gr.Dropdown:
     return gr.Dropdown(names, allow_custom_value=True, value=value or names[0], label=label, elem_id=elem_id)
+
+
+def _latent_box(label: str, elem_id: str) -> gr.Textbox:
+    return gr.Textbox("", label=label, placeholder="empty: the seed's latent", max_lines=1, max_length=400,
+                      elem_id=elem_id)
 
 
 def _seed_box(label: str, elem_id: str, value: int = 0) -> gr.Number:
@@ -53,6 +59,7 @@ def generate_tab(endpoints: Endpoints) -> SimpleNamespace:
                                      label=labels[i] if i < len(labels) else f"Direction {i + 1}",
                                      elem_id=f"slider-{i}") for i in range(SLIDERS)]
             tab.reset = gr.Button("Reset sliders", elem_id="reset")
+            tab.latent = _latent_box("Projected latent (replaces the seed's; from the Project tab)", "latent")
         with gr.Column(scale=1):
             # The live image and readout (generate.js asks `view` on every change of a control).
             gr.HTML(generate_view.markup(explorer.scale), elem_id="image", label="Generated",
@@ -66,8 +73,9 @@ def generate_tab(endpoints: Endpoints) -> SimpleNamespace:
                     label="3 nearest training images (training-set index · feature distance)", columns=3, height=200,
                     elem_id="nearest", elem_classes="pixelated", object_fit="contain")
                 tab.nearest_text = gr.Markdown(elem_id="nearest-text")
-    tab.controls = [tab.class_name, tab.seed, tab.side, tab.truncation, tab.mix_class, tab.mix_weight, *tab.sliders]
-    tab.details = [tab.class_name, tab.seed, tab.truncation, tab.mix_class, tab.mix_weight, *tab.sliders]
+    tab.controls = [tab.class_name, tab.seed, tab.side, tab.truncation, tab.mix_class, tab.mix_weight, *tab.sliders,
+                    tab.latent]
+    tab.details = [tab.class_name, tab.seed, tab.truncation, tab.mix_class, tab.mix_weight, *tab.sliders, tab.latent]
     return tab
 
 
@@ -86,7 +94,7 @@ def class_grid_tab() -> SimpleNamespace:
 def interpolate_tab(names: list[str]) -> SimpleNamespace:
     """Two (class, seed) endpoints and the frames between them, as an animation, a GIF and a strip."""
     tab = SimpleNamespace()
-    with gr.Tab("Interpolate"):
+    with gr.Tab("Interpolate", id="interpolate"):
         with gr.Row():
             tab.start_class = _class_dropdown(names, "Start class", "start-class")
             tab.start_seed = _seed_box("Start seed", "start-seed")
@@ -96,11 +104,58 @@ def interpolate_tab(names: list[str]) -> SimpleNamespace:
             tab.steps = gr.Slider(*FRAMES, value=16, step=1, label="Frames", elem_id="steps")
             tab.mode = gr.Radio(["spherical", "linear"], value="spherical", label="Interpolation", elem_id="mode")
             tab.ping_pong = gr.Checkbox(False, label="Ping-pong", elem_id="ping-pong")
+        with gr.Accordion("Projected images as ends (from the Project tab)", open=False, elem_id="interpolate-latents"):
+            with gr.Row():
+                tab.start_latent = _latent_box("Start latent (replaces the start seed's)", "start-latent")
+                tab.end_latent = _latent_box("End latent (replaces the end seed's)", "end-latent")
         tab.run = gr.Button("Interpolate", variant="primary", elem_id="interpolate")
         with gr.Row():
             tab.animation = gr.HTML(label="Animation", elem_id="animation")
             tab.gif = gr.File(label="Animated GIF (download)", elem_id="gif")
         tab.strip = gr.Image(label="Frames", type="pil", format="png", image_mode=None, buttons=["download"],
                              elem_classes="pixelated", elem_id="strip")
-    tab.inputs = [tab.start_class, tab.start_seed, tab.end_class, tab.end_seed, tab.steps, tab.mode, tab.ping_pong]
+    tab.inputs = [tab.start_class, tab.start_seed, tab.end_class, tab.end_seed, tab.steps, tab.mode, tab.ping_pong,
+                  tab.start_latent, tab.end_latent]
+    return tab
+
+
+def project_tab(names: list[str], instant_available: bool) -> SimpleNamespace:
+    """An uploaded photo or a drawing, projected into the latent space; from there, the other tabs."""
+    tab = SimpleNamespace()
+    with gr.Tab("Project", id="project"):
+        gr.Markdown("Upload a photo of a garment (on a plain background) or draw one: the app finds the latent "
+                    "whose image is closest. Then edit it with the sliders, swap its class, or interpolate from it.")
+        with gr.Row():
+            with gr.Column(scale=1):
+                with gr.Tabs():
+                    with gr.Tab("Upload", id="project-upload-tab"):
+                        tab.upload = gr.Image(type="filepath", sources=["upload", "clipboard"], image_mode=None,
+                                              label="Your image (PNG, JPEG or WebP)", elem_id="project-upload")
+                        tab.run_upload = gr.Button("Project the upload", variant="primary", elem_id="project-run")
+                    with gr.Tab("Draw", id="project-draw-tab"):
+                        tab.drawing = gr.Sketchpad(type="filepath", canvas_size=(280, 280), label="Draw a garment",
+                                                   brush=gr.Brush(colors=["#000000"], default_size=12,
+                                                                  color_mode="fixed"), elem_id="project-sketch")
+                        tab.run_drawing = gr.Button("Project the drawing", variant="primary",
+                                                    elem_id="project-run-drawing")
+                tab.class_name = gr.Dropdown([("Suggested by the evaluation network", SUGGESTED)] + names,
+                                             value=SUGGESTED, label="Class", elem_id="project-class")
+            with gr.Column(scale=1):
+                with gr.Row():
+                    tab.seen = gr.Image(label="As the model sees it", type="pil", format="png", image_mode=None,
+                                        interactive=False, elem_classes="pixelated", elem_id="project-seen")
+                    tab.reconstruction = gr.Image(label="Reconstruction", type="pil", format="png", image_mode=None,
+                                                  interactive=False, elem_classes="pixelated",
+                                                  elem_id="project-reconstruction")
+                tab.summary = gr.Markdown(label="Summary", elem_id="project-summary")
+                tab.found_class = gr.Textbox(label="Class", interactive=False, elem_id="project-found-class")
+                tab.latent = gr.Textbox(label="Latent code", info="paste it wherever a latent is asked for",
+                                        interactive=False, buttons=["copy"], elem_id="project-latent")
+                with gr.Row():
+                    tab.to_generate = gr.Button("Edit in Generate", elem_id="project-to-generate")
+                    tab.to_start = gr.Button("Interpolate from here", elem_id="project-to-start")
+                    tab.to_end = gr.Button("Interpolate to here", elem_id="project-to-end")
+                    tab.to_instant = gr.Button("Open in Instant", elem_id="project-to-instant",
+                                               visible=instant_available)
+    tab.outputs = [tab.seen, tab.reconstruction, tab.latent, tab.found_class, tab.summary]
     return tab

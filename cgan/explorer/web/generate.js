@@ -7,7 +7,7 @@
 // Runs as the js_on_load of the Generate tab's gr.HTML (#image): `element` is the component and
 // `server.view` the Python function. The controls' values arrive through window.cganGenerate.show(values),
 // called by app.py's JS-only change events (generate_view.CHANGE_JS) with the values in the order
-// class, seed, side, ψ, second class, mix weight, directions... Values that came before this tab was first
+// class, seed, side, ψ, second class, mix weight, directions..., projected latent. Values that came before this tab was first
 // opened wait in window.cganGenerate.latest. One request at a time: changes made while one is out are
 // coalesced, and the newest is sent when it returns. A drag of a range slider is also seen directly (its DOM
 // `input` event, before Gradio's change event reaches the page code: measured ≈ 6 ms earlier); the change
@@ -61,11 +61,12 @@
   }
 
   async function fetchAndShow(values) {
-    const [class_name, seed, side, truncation, mix_class, mix_weight, ...sliders] = values;
+    const [class_name, seed, side, truncation, mix_class, mix_weight, ...rest] = values;
+    const sliders = rest.slice(0, -1), latent = rest.at(-1);  // a projected latent code comes last
     const started = performance.now();
     let answer;
     try {
-      answer = await ask({ class_name, seed, side, truncation, mix_class, mix_weight, sliders });
+      answer = await ask({ class_name, seed, side, truncation, mix_class, mix_weight, sliders, latent });
     } catch (error) {
       status.textContent = `The server did not answer: ${error}`;
       wanted = null;  // the same values again are a retry

@@ -43,6 +43,17 @@
     if (!latents.has(seed)) latents.set(seed, Float32Array.from(await server.latent(seed)));
     return latents.get(seed);
   }
+  // A projected image's latent (the Project tab's "Open in Instant"): used instead of the seed's until the seed
+  // changes. Its values are asked from the server once, as a seed's are.
+  let projected = null;
+  state.use = async (code, className) => {
+    projected = { code, z: Float32Array.from(await server.latent(code)) };
+    if (classes.includes(className)) control("class").value = className;
+    root.querySelectorAll('[data-role="direction"]').forEach((input) => { input.value = "0"; });
+    control("psi").value = "1";
+    render(null);
+  };
+  control("seed").addEventListener("input", () => { projected = null; });
 
   function read() {
     const sliders = [...root.querySelectorAll('[data-role="direction"]')].map((input) => Number(input.value));
@@ -96,12 +107,12 @@
     if (c.onServer) {  // the switch: the same picture, computed by the server
       const pixels = await server.pixels({  // a server function takes one argument
         class_name: classes[c.classIndex], seed: c.seed, truncation: c.psi, mix_class: classes[c.mixIndex],
-        mix_weight: c.mixWeight, sliders: c.sliders,
+        mix_weight: c.mixWeight, sliders: c.sliders, latent: projected ? projected.code : "",
       });
       draw(pixels, (v) => v);
       return;
     }
-    const z = latent(await latentFor(c.seed), c);
+    const z = latent(projected ? projected.z : await latentFor(c.seed), c);
     const feeds = {
       z: new ort.Tensor("float32", z, [1, zDim]),
       condition: new ort.Tensor("float32", condition(c), [1, classes.length]),
@@ -128,8 +139,9 @@
         state.firstFrameAt = now;
         state.ready = true;
       }
-      say(c.onServer ? "Running on the server (each change is a request)." :
-        "Running in this page: moving a control sends nothing to the server.");
+      say((c.onServer ? "Running on the server (each change is a request)." :
+        "Running in this page: moving a control sends nothing to the server.") +
+        (projected ? " Showing the projected image's latent; a new seed leaves it." : ""));
       state.error = null;
     } catch (error) {
       state.error = String(error.message || error);
@@ -145,5 +157,10 @@
     }
   }
   root.addEventListener("input", (event) => render(event.timeStamp));
-  render(null);
+  if (window.cganInstantPending) {
+    state.use(...window.cganInstantPending);
+    window.cganInstantPending = null;
+  } else {
+    render(null);
+  }
 })();

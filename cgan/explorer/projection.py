@@ -1,0 +1,118 @@
+"""Projection: the latent z for which the generator draws a given image (of a given class) most closely.
+
+The best of a batch of random starts (seeds of the class, scored in one pass) is refined by Adam on z against
+a pixel loss plus a feature loss in the evaluation network, as the StyleGAN projectors do (Karras et al., 2020),
+within a step and time limit. z is kept within LATENT_LIMIT so the result stays a latent the generator knows:
+sliders, ψ and class swaps act on it as on any seed's.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cgan.evaluation.classifier import Classifier, as_input
+from cgan.sampling import center_crop, latents_for_seeds, model_device, to_uint8
+
+STARTS = 32  # random latents scored before refining (seeds 0 ... STARTS - 1 of the class)
+REFINED = 1  # the best starts, refined together; the best of them wins
+STEPS = 150  # Adam steps on z at most
+TIME_LIMIT = 1.5  # seconds for a whole projection; refinement stops there and keeps what it has
+LEARNING_RATE = 0.1
+FEATURE_WEIGHT = 0.05  # the feature loss's weight beside the pixel MSE (in [-1, 1] units)
+LATENT_LIMIT = 4.0  # each value of z stays within ±LATENT_LIMIT (standard deviations)
+
+
+@dataclass
+class Projection:
+    z: torch.Tensor  # (z_dim,)
+    class_index: int
+    reconstruction: np.ndarray  # uint8, as the generator draws z
+    pixel_mse: float  # mean squared pixel difference, pixels in [0, 1]
+    feature_distance: float  # Euclidean distance of evaluation-network features (nan without one)
+    steps: int
+    seconds: float
+
+
+class Projector:
+    """Projects images for one generator; `classifier` (the evaluation network) gives the feature loss and the
+    suggested class. Reads the networks only: several projections may run at once."""
+
+    def __init__(self, generator: nn.Module, classifier: Optional[Classifier] = None):
+        self.generator, self.classifier = generator, classifier
+        self.config = generator.config
+        self.device = model_device(generator)
+
+    def suggest_class(self, target: np.ndarray) -> int:
+        """The evaluation network's class for the image; without one, the class whose random starts fit it best."""
+        if self.classifier is not None:
+            with torch.inference_mode():
+                return int(self.classifier(as_input(target[None]).to(self._classifier_device())).argmax())
+        losses = [self._start_losses(self._target(target), index).min() for index in range(self.config.num_classes)]
+        return int(torch.stack(losses).argmin())
+
+    def project(self, target: np.ndarray, class_index: int, *, steps: int = STEPS, time_limit: float = TIME_LIMIT,
+                starts: int = STARTS, progress=None) -> Projection:
+        """target: uint8 image at the generator's native size. progress(fraction) is called as it goes."""
+        began = time.perf_counter()
+        x = self._target(target)
+        goal = self._features(x).detach() if self.classifier is not None else None
+        condition = self._condition(class_index, REFINED)
+        z0 = latents_for_seeds(range(starts), self.config.z_dim).to(self.device)
+        best = self._start_losses(x, class_index, z0).argsort()[:REFINED]
+        z = z0[best].clone().requires_grad_(True)
+        optimizer = torch.optim.Adam([z], lr=LEARNING_RATE)
+        done = 0
+        for done in range(1, steps + 1):
+            losses = self._losses(self._draw(z, condition), x, goal)
+            grad, = torch.autograd.grad(losses.sum(), z)  # the networks' own weights get no gradients
+            z.grad = grad
+            optimizer.step()
+            with torch.no_grad():
+                z.clamp_(-LATENT_LIMIT, LATENT_LIMIT)
+            if progress is not None:
+                progress(done / steps)
+            if time.perf_counter() - began > time_limit:
+                break
+        with torch.no_grad():
+            images = self._draw(z, condition)
+            winner = int(self._losses(images, x, goal).argmin())
+            image = images[winner:winner + 1]
+            mse = float(((image - x) / 2).pow(2).mean())
+            distance = float((self._features(image) - goal).norm()) if goal is not None else float("nan")
+        return Projection(z[winner].detach().cpu(), class_index, to_uint8(image.cpu())[0], mse, distance, done,
+                          time.perf_counter() - began)
+
+    # ------------------------------------------------------------ parts
+    def _target(self, target: np.ndarray) -> torch.Tensor:
+        return as_input(target[None]).to(self.device)  # (1, C, H, W) in [-1, 1]
+
+    def _condition(self, class_index: int, count: int) -> torch.Tensor:
+        return F.one_hot(torch.full((count,), class_index), self.config.num_classes).float().to(self.device)
+
+    def _draw(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        return center_crop(self.generator(z, condition).float(), self.config.native_size)
+
+    def _features(self, images: torch.Tensor) -> torch.Tensor:
+        return self.classifier.body(images.to(self._classifier_device()))
+
+    def _classifier_device(self) -> torch.device:
+        return model_device(self.classifier)
+
+    def _losses(self, images: torch.Tensor, x: torch.Tensor, goal: Optional[torch.Tensor]) -> torch.Tensor:
+        """Per image: pixel MSE plus the weighted mean squared feature difference."""
+        losses = (images - x).pow(2).flatten(1).mean(1)
+        if goal is not None:
+            losses = losses + FEATURE_WEIGHT * (self._features(images) - goal).pow(2).mean(1).to(losses.device)
+        return losses
+
+    @torch.no_grad()
+    def _start_losses(self, x: torch.Tensor, class_index: int, z: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if z is None:
+            z = latents_for_seeds(range(STARTS), self.config.z_dim).to(self.device)
+        return (self._draw(z, self._condition(class_index, len(z))) - x).pow(2).flatten(1).mean(1).cpu()
