@@ -176,7 +176,7 @@ def test_a_phone_screen_has_no_horizontal_scroll(browser, app_url, scheme):
     page = context.new_page()
     page.goto(app_url)
     page.get_by_role("tab", name="Instant").wait_for()
-    for tab in ("Instant", "Generate", "Class grid", "Interpolate"):
+    for tab in ("Instant", "Generate", "Class grid", "Interpolate", "Project"):
         button = page.get_by_role("tab", name=tab)
         if not button.count():  # a narrow screen lists the last tabs under "More tabs"
             page.get_by_role("button", name="More tabs").click()

@@ -47,6 +47,13 @@ def test_a_transparent_png_counts_its_transparent_pixels_as_background(tmp_path)
     assert np.abs(opaque.astype(int) - clear.astype(int)).mean() < 8
 
 
+def test_a_sketch_on_a_transparent_canvas_is_bright_strokes_on_black_even_at_the_edges():
+    sketch = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    ImageDraw.Draw(sketch).rectangle([0, 0, 279, 279], outline=(0, 0, 0, 255), width=20)  # strokes along the edge
+    view = model_view(sketch, size=28, channels=1)
+    assert view[0].min() == 255 and view[14, 6:22].max() == 0
+
+
 def test_a_dark_background_is_kept_and_colour_models_keep_colour(tmp_path):
     path = tmp_path / "dark.png"
     Image.fromarray((255 - np.asarray(Image.open(garment_photo(tmp_path / "p.png")).convert("L")))).save(path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from cgan.explorer import generate_view, instant
+from cgan.explorer import assets, generate_view, instant
 from cgan.explorer.endpoints import Endpoints
 from cgan.explorer.inference import Explorer
 from cgan.explorer.result_files import Pruner, private_folder
@@ -16,6 +16,7 @@ from cgan.explorer.tabs import class_grid_tab, generate_tab, instant_tab, interp
 PRIVATE = dict(api_visibility="private")  # page events that are not part of the API
 SETTLED = dict(trigger_mode="always_last", show_progress="hidden", **PRIVATE)  # only the last of a burst runs
 # Projections (each up to projection.TIME_LIMIT of both cores) run one at a time; the rest wait in the queue.
+BRUSH_JS = assets.event_js("pick_brush.js")
 PROJECTING = dict(preprocess=False, concurrency_limit=1, concurrency_id="project")
 
 
@@ -117,6 +118,8 @@ def _project_events(endpoints: Endpoints, tabs, project, generate, interpolation
     project.upload.upload(user_error(endpoints.project), inputs, project.outputs, **PROJECTING, **PRIVATE)
     project.run_drawing.click(user_error(endpoints.project_drawing), [project.drawing, project.class_name],
                               project.outputs, **PROJECTING, **PRIVATE)
+    # The sketchpad opens with no tool chosen; the brush is what a visitor wants there.
+    project.draw_tab.select(None, None, None, js=BRUSH_JS, **PRIVATE)
     found = [project.latent, project.found_class]
 
     def needs_projection(fn):
@@ -129,10 +132,12 @@ def _project_events(endpoints: Endpoints, tabs, project, generate, interpolation
     project.to_generate.click(
         needs_projection(lambda latent, name: [name, latent, 1.0, *[0.0] * SLIDERS, gr.Tabs(selected="generate")]),
         found, [generate.class_name, generate.latent, generate.truncation, *generate.sliders, tabs], **PRIVATE)
-    project.to_start.click(needs_projection(lambda latent, name: [name, latent, gr.Tabs(selected="interpolate")]),
-                           found, [interpolation.start_class, interpolation.start_latent, tabs], **PRIVATE)
-    project.to_end.click(needs_projection(lambda latent, name: [name, latent, gr.Tabs(selected="interpolate")]),
-                         found, [interpolation.end_class, interpolation.end_latent, tabs], **PRIVATE)
+    to_interpolation = needs_projection(
+        lambda latent, name: [name, latent, gr.Accordion(open=True), gr.Tabs(selected="interpolate")])
+    project.to_start.click(to_interpolation, found, [interpolation.start_class, interpolation.start_latent,
+                                                     interpolation.latents_panel, tabs], **PRIVATE)
+    project.to_end.click(to_interpolation, found, [interpolation.end_class, interpolation.end_latent,
+                                                   interpolation.latents_panel, tabs], **PRIVATE)
     # The page's instant tab takes the latent itself (instant.js asks the server for its values once).
     project.to_instant.click(needs_projection(lambda latent, name: gr.Tabs(selected="instant")), found, tabs,
                              js=instant.USE_JS, **PRIVATE)

@@ -47,7 +47,7 @@ def read_request(name: str, request, keys: tuple[str, ...]) -> dict:
 def uploaded_path(value, what: str) -> str:
     """The server-side path of an uploaded file as the app's file inputs hand it over (Gradio's file data)."""
     if value is None:
-        raise ValueError(f"no {what}: upload an image or draw one")
+        raise ValueError(f"no {what}: upload a PNG, JPEG or WebP image")
     if not isinstance(value, dict) or not isinstance(value.get("path"), str):
         raise ValueError(f"{what} must be an uploaded file (gradio_client: handle_file(path)), got {values.shown(value)}")
     return value["path"]
@@ -206,9 +206,9 @@ class Endpoints:
 
     def project_drawing(self, drawing, class_name: str = SUGGESTED):
         """project() for the sketchpad: its composite image."""
-        if not isinstance(drawing, dict):
-            raise ValueError("draw something first")
-        return self._project(uploaded_path(drawing.get("composite"), "drawing"), class_name)
+        if not isinstance(drawing, dict) or drawing.get("composite") is None:
+            raise ValueError("nothing drawn yet: draw a garment with the brush, then project it")
+        return self._project(uploaded_path(drawing["composite"], "drawing"), class_name)
 
     def _project(self, path: str, class_name: str):
         seen, found = self.explorer.project(read_image(path), class_name)

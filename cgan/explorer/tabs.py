@@ -104,7 +104,8 @@ def interpolate_tab(names: list[str]) -> SimpleNamespace:
             tab.steps = gr.Slider(*FRAMES, value=16, step=1, label="Frames", elem_id="steps")
             tab.mode = gr.Radio(["spherical", "linear"], value="spherical", label="Interpolation", elem_id="mode")
             tab.ping_pong = gr.Checkbox(False, label="Ping-pong", elem_id="ping-pong")
-        with gr.Accordion("Projected images as ends (from the Project tab)", open=False, elem_id="interpolate-latents"):
+        with gr.Accordion("Projected images as ends (from the Project tab)", open=False,
+                          elem_id="interpolate-latents") as tab.latents_panel:
             with gr.Row():
                 tab.start_latent = _latent_box("Start latent (replaces the start seed's)", "start-latent")
                 tab.end_latent = _latent_box("End latent (replaces the end seed's)", "end-latent")
@@ -132,7 +133,7 @@ def project_tab(names: list[str], instant_available: bool) -> SimpleNamespace:
                         tab.upload = gr.Image(type="filepath", sources=["upload", "clipboard"], image_mode=None,
                                               label="Your image (PNG, JPEG or WebP)", elem_id="project-upload")
                         tab.run_upload = gr.Button("Project the upload", variant="primary", elem_id="project-run")
-                    with gr.Tab("Draw", id="project-draw-tab"):
+                    with gr.Tab("Draw", id="project-draw-tab") as tab.draw_tab:
                         tab.drawing = gr.Sketchpad(type="filepath", canvas_size=(280, 280), label="Draw a garment",
                                                    brush=gr.Brush(colors=["#000000"], default_size=12,
                                                                   color_mode="fixed"), elem_id="project-sketch")

@@ -13,6 +13,7 @@ MAX_BYTES = 10_000_000  # an upload's file size
 MAX_PIXELS = 40_000_000  # width x height, read from the header before anything is decoded
 FORMATS = ("PNG", "JPEG", "WEBP")
 INK_SHARE = 0.1  # a pixel belongs to the garment when it stands out by this share of the strongest contrast
+TRANSPARENT_SHARE = 0.01  # an image with at least this share of transparent pixels has them as its background
 MIN_CONTRAST = 16  # grey levels: less than this between garment and background is a blank image
 
 
@@ -50,7 +51,9 @@ def model_view(image: Image.Image, *, size: int, channels: int) -> np.ndarray:
     frame = max(1, min(gray.shape) // 20)
     border = np.concatenate([gray[:frame].ravel(), gray[-frame:].ravel(), gray[:, :frame].ravel(),
                              gray[:, -frame:].ravel()])
-    level = float(np.median(border))
+    # Where an image has transparent parts (a cut-out photo, a sketch), they are its background: white, as it
+    # lies over white. Otherwise the border tells the background's level.
+    level = 255.0 if (alpha < 0.5).mean() >= TRANSPARENT_SHARE else float(np.median(border))
     contrast = np.abs(gray - level)
     if contrast.max() < MIN_CONTRAST:
         raise ValueError("the image is blank: nothing stands out from its background")
