@@ -16,8 +16,8 @@ from cgan.explorer.tabs import class_grid_tab, generate_tab, instant_tab, interp
 PRIVATE = dict(api_visibility="private")  # page events that are not part of the API
 SETTLED = dict(trigger_mode="always_last", show_progress="hidden", **PRIVATE)  # only the last of a burst runs
 # Projections (each up to projection.TIME_LIMIT of both cores) run one at a time; the rest wait in the queue.
-BRUSH_JS = assets.event_js("pick_brush.js")
 PROJECTING = dict(preprocess=False, concurrency_limit=1, concurrency_id="project")
+BRUSH_JS = assets.event_js("pick_brush.js")  # the Draw tab opened: pick the sketchpad's brush
 
 
 def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None,
@@ -114,12 +114,11 @@ def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> 
 
 def _project_events(endpoints: Endpoints, tabs, project, generate, interpolation) -> None:
     """Projecting an upload or a drawing, and taking the result to the other tabs."""
-    inputs = [project.upload, project.class_name]
-    project.upload.upload(user_error(endpoints.project), inputs, project.outputs, **PROJECTING, **PRIVATE)
+    project.upload.upload(user_error(endpoints.project), [project.upload, project.class_name], project.outputs,
+                          **PROJECTING, **PRIVATE)
     project.run_drawing.click(user_error(endpoints.project_drawing), [project.drawing, project.class_name],
                               project.outputs, **PROJECTING, **PRIVATE)
-    # The sketchpad opens with no tool chosen; the brush is what a visitor wants there.
-    project.draw_tab.select(None, None, None, js=BRUSH_JS, **PRIVATE)
+    project.draw_tab.select(None, None, None, js=BRUSH_JS, **PRIVATE)  # the sketchpad starts with no tool
     found = [project.latent, project.found_class]
 
     def needs_projection(fn):

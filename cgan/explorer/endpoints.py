@@ -66,7 +66,8 @@ class Endpoints:
     def __init__(self, explorer: Explorer, *, nearest: LazyIndex | None, gif_dir: Path):
         self.explorer, self.nearest, self.gif_dir = explorer, nearest, gif_dir
         self.names = explorer.class_names
-        for name in ("generate_api", "class_grid", "class_grid_html", "strips", "interpolate", "view", "project"):
+        for name in ("generate_api", "class_grid", "class_grid_html", "strips", "interpolate", "view", "project",
+                     "project_drawing"):
             setattr(self, name, gpu(getattr(self, name)))  # inside a GPU allocation on ZeroGPU Spaces
         for name in ("latent", "pixels", "view"):  # the page's server functions: gradio marks them, so plain functions
             setattr(self, name, functools.wraps(getattr(self, name))(_call(getattr(self, name))))
