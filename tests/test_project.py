@@ -1,6 +1,7 @@
 """Projection: uploads read safely and normalised, latent codes, the projector, and the /project API."""
 import base64
 
+import httpx
 import numpy as np
 import pytest
 import torch
@@ -15,7 +16,7 @@ from cgan.explorer.projection import TIME_LIMIT, Projector
 from cgan.explorer.uploads import MAX_BYTES, model_view, read_image
 from cgan.export import load_generator
 from cgan.sampling import latents_for_seeds, to_uint8
-from conftest import ROOT
+from conftest import ARTIFACTS, ROOT
 
 
 def garment_photo(path, *, size=(400, 300), mode="RGB", background=(245, 245, 240)):
@@ -202,20 +203,25 @@ def test_the_api_answers_bad_images_with_a_message(client, tmp_path, make, phras
         client.predict(handle_file(str(garment_photo(tmp_path / "ok.png"))), "Hat", api_name="/project")
 
 
-def test_the_api_refuses_files_outside_its_uploads(app_url):
-    import httpx
-    answer = httpx.post(f"{app_url}/gradio_api/call/project", timeout=30, json={"data": [
-        {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, "auto"]})
-    if answer.status_code == 200:
+@pytest.mark.parametrize("data", [
+    [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, "auto"],  # a file the app did not receive
+    ["/etc/passwd", "auto"],
+    [123, "auto"],
+    [None, "auto"],
+    [[], "auto"],
+])
+def test_the_api_refuses_anything_but_an_upload_of_its_own(app_url, data):
+    answer = httpx.post(f"{app_url}/gradio_api/call/project", timeout=30, json={"data": data})
+    if answer.status_code == 200:  # refused inside the queue: an error event with a message
         event = answer.json()["event_id"]
         text = httpx.get(f"{app_url}/gradio_api/call/project/{event}", timeout=30).text
-        assert "event: error" in text and "root:" not in text
+        assert "event: error" in text and "root:" not in text, text
     else:
-        assert answer.status_code in (400, 403, 404, 422)
+        assert answer.status_code in (400, 403, 404, 422), answer.text
+    assert "Traceback" not in (ARTIFACTS / "app-server.log").read_text()
 
 
 def test_an_upload_over_the_limit_gets_413(app_url):
-    import httpx
     big = base64.b64encode(np.random.default_rng(0).bytes(MAX_BYTES)).decode()  # ~13 MB
     answer = httpx.post(f"{app_url}/gradio_api/upload", timeout=60, files={"files": ("big.png", big.encode())})
     assert answer.status_code == 413 and "larger than" in answer.text

@@ -39,7 +39,7 @@ def log_since():
 
     def read():
         time.sleep(0.3)
-        return LOG.read_text()[start:]
+        return LOG.read_bytes()[start:].decode()  # a byte offset: the log holds non-ASCII messages (±, ×)
     return read
 
 
@@ -78,16 +78,22 @@ def test_calls_by_fn_index_get_the_page_events_rules(app, log_since):
     js_only = next(i for name, i in fn.items() if name and name.startswith("js_fn"))
     status, reply = call(url, "POST", {"data": [1], "fn_index": js_only, "session_hash": "x"})
     assert status == 400 and "runs in the page only" in reply["detail"]
-    good = ["Sneaker", 1, "Ankle boot", 2, 8, "spherical", False]
+    good = ["Sneaker", 1, "Ankle boot", 2, 8, "spherical", False, "", ""]
     for i, bad, phrase in ((6, "yes", "Ping-pong must be true or false"), (4, 99, "Frames must be a number from 2 to 64"),
                            (5, "cubic", "Interpolation takes one of its choices"), (1, "7", "must be a number")):
         data = good[:i] + [bad] + good[i + 1:]
         status, reply = call(url, "POST", {"data": data, "fn_index": interpolate_all, "session_hash": "x"})
         assert status == 400 and phrase in reply["detail"], reply
     status, reply = call(url, "POST", {"data": good[:3], "fn_index": interpolate_all, "session_hash": "x"})
-    assert status == 400 and "takes 7 values, got 3" in reply["detail"]
+    assert status == 400 and "takes 9 values, got 3" in reply["detail"]
     status, reply = call(url, "POST", {"data": good, "fn_index": interpolate_all, "session_hash": "x"})
     assert status == 200 and "event_id" in reply
+    # The sketchpad's images must be files uploaded to the app, not any path on the server.
+    forged = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
+    for drawing in ({"background": None, "layers": [], "composite": forged}, {"layers": [forged]}, {"x": 1}, "a"):
+        status, reply = call(url, "POST", {"data": [drawing, "auto"], "fn_index": fn["project_drawing"],
+                                           "session_hash": "x"})
+        assert status == 400 and ("uploaded to this app" in reply["detail"] or "sketchpad" in reply["detail"]), reply
     assert "Traceback" not in log_since()
 
 

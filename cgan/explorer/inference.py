@@ -5,7 +5,7 @@ weights that first touch z (SeFa: Shen & Zhou, 2021): the top eigenvectors of W^
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
@@ -67,14 +67,19 @@ class Explorer:
     classifier: Optional[Classifier] = None
     scale: int = 8  # on-screen enlargement (nearest neighbour)
     descriptions: tuple[str, ...] = ()  # one short measured description per direction
-    projector: Optional[Projector] = None
+    _projector: Optional[Projector] = field(default=None, repr=False)  # made at the first projection
 
     @classmethod
     def create(cls, generator: nn.Module, *, sliders: int = 8, classifier: Optional[Classifier] = None) -> "Explorer":
         explorer = cls(generator.eval(), latent_directions(generator, min(sliders, generator.config.z_dim)), classifier)
         explorer.descriptions = tuple(explorer.describe_directions())
-        explorer.projector = Projector(explorer.generator, classifier)
         return explorer
+
+    @property
+    def projector(self) -> Projector:
+        if self._projector is None:
+            self._projector = Projector(self.generator, self.classifier)
+        return self._projector
 
     @property
     def class_names(self) -> list[str]:

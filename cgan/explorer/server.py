@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import gradio as gr
+from gradio import utils as gradio_utils
 
 from cgan import values
 from cgan.evaluation.classifier import evaluator_for
@@ -19,6 +20,7 @@ from cgan.explorer.inference import Explorer
 from cgan.export import load_generator
 
 FILE_INPUTS = (gr.Image, gr.ImageEditor, gr.File)  # the components whose values are uploaded files (objects)
+EDITOR_KEYS = {"background", "layers", "composite", "id"}  # what the sketchpad sends
 SLIDERS = 8  # latent direction sliders in the app and its API (direction_0 ... direction_{SLIDERS - 1})
 CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
 CACHE_MB = 200  # ... and the least recently used beyond this total
@@ -77,9 +79,31 @@ def with_sliders(fn):
     return call
 
 
-def value_problem(component, value) -> str | None:
-    """Does `value` fit the component it is meant for (a checkbox, number, slider, dropdown, radio or text box)?"""
+def file_problem(component, value) -> str | None:
+    """Does `value` fit a file input: None, or Gradio's data of a file uploaded to this app (the sketchpad: an
+    object of such files)? Checked before Gradio reads it, which would log a traceback for anything else."""
+    if value is None:
+        return None
     label = getattr(component, "label", None) or type(component).__name__
+    files = [value]
+    if isinstance(component, gr.ImageEditor):
+        if not (isinstance(value, dict) and set(value) <= EDITOR_KEYS and isinstance(value.get("layers", []), list)):
+            return f"{label} takes the sketchpad's images ({', '.join(sorted(EDITOR_KEYS))}), got {values.shown(value)}"
+        files = [value.get("background"), value.get("composite"), *value.get("layers", [])]
+    uploads = Path(gradio_utils.get_upload_folder()).resolve()
+    for file in files:
+        path = file.get("path") if isinstance(file, dict) else None
+        if file is not None and not (isinstance(path, str) and uploads in Path(path).resolve().parents):
+            return f"{label} takes a file uploaded to this app (gradio_client: handle_file(path)), got {values.shown(file)}"
+    return None
+
+
+def value_problem(component, value) -> str | None:
+    """Does `value` fit the component it is meant for (a checkbox, number, slider, dropdown, radio, text box or
+    file input)?"""
+    label = getattr(component, "label", None) or type(component).__name__
+    if isinstance(component, FILE_INPUTS):
+        return file_problem(component, value)
     try:
         if isinstance(component, gr.Checkbox):
             values.flag(value, label)
@@ -134,7 +158,10 @@ class StrictBlocks(gr.Blocks):
                                                   f"(parameters: {names}); got {len(inputs)} values")
             inputs.extend(p.default for p in missing)
             for param, value, component in zip(params, inputs, block_fn.inputs):
-                if isinstance(value, dict) and not isinstance(component, FILE_INPUTS):  # Gradio would read it as a file
+                if isinstance(component, FILE_INPUTS):
+                    if problem := file_problem(component, value):
+                        raise rejected(block_fn.api_name, problem)
+                elif isinstance(value, dict):  # Gradio would read it as a file
                     raise rejected(block_fn.api_name, f"{param.name} takes a plain value, not a JSON object: "
                                                       f"{values.shown(value)}")
         elif problem := input_problem(block_fn, inputs):
