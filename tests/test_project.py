@@ -15,7 +15,7 @@ from cgan.explorer.inference import Explorer
 from cgan.explorer.projection import TIME_LIMIT, Projector
 from cgan.explorer.uploads import MAX_BYTES, model_view, read_image
 from cgan.export import load_generator
-from cgan.sampling import latents_for_seeds, to_uint8
+from cgan.sampling import latents_for_seeds
 from conftest import ARTIFACTS, ROOT
 
 
