@@ -31,12 +31,10 @@ def best_of_seeds(projector: Projector, targets: np.ndarray, class_index: int, s
     """For each target: the lowest pixel MSE and the lowest feature distance among `seeds` random latents."""
     z = latents_for_seeds(range(10_000_000, 10_000_000 + seeds), projector.config.z_dim)  # not the projector's starts
     with torch.no_grad():
-        images = torch.cat([projector._draw(chunk, projector._condition(class_index, len(chunk)))
-                            for chunk in z.split(250)])
-        features = projector._features(images)
+        images = torch.cat([projector.draw(chunk, class_index) for chunk in z.split(250)])
         x = as_input(targets)
         mse = ((images[None] - x[:, None]) / 2).pow(2).flatten(2).mean(2)  # (targets, seeds)
-        distance = torch.cdist(projector._features(x), features)
+        distance = torch.cdist(projector.features(x), projector.features(images))
     return mse.min(1).values.numpy(), distance.min(1).values.numpy()
 
 

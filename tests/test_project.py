@@ -123,7 +123,7 @@ def test_projection_beats_the_best_of_many_seeds_within_its_time_limit(shipped):
         found = projector.project(target, class_index)
         z = latents_for_seeds(range(5000, 5256), projector.config.z_dim)
         with torch.no_grad():
-            drawn = projector._draw(z, projector._condition(class_index, len(z)))
+            drawn = projector.draw(z, class_index)
         seed_mse = (((drawn + 1) / 2 - torch.from_numpy(target).float() / 255) ** 2).flatten(1).mean(1).min()
         assert found.pixel_mse < 0.7 * float(seed_mse), (class_index, found.pixel_mse, float(seed_mse))
         assert found.seconds <= TIME_LIMIT + 1.0 and found.steps >= 1

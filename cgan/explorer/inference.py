@@ -208,11 +208,11 @@ class Explorer:
     def project(self, image: Image.Image, class_name: str = SUGGESTED) -> tuple[np.ndarray, Projection]:
         """The image as the generator would draw it (uint8 at its native size) and its projection, for the named
         class or, with SUGGESTED, the one the evaluation network sees in it."""
-        if class_name != SUGGESTED:
-            self.class_index(class_name)  # a bad name is refused before any work
+        index = None if class_name == SUGGESTED else self.class_index(class_name)  # a bad name: refused before work
         config = self.generator.config
         target = model_view(image, size=config.native_size, channels=config.channels)
-        index = self.projector.suggest_class(target) if class_name == SUGGESTED else self.class_index(class_name)
+        if index is None:
+            index = self.projector.suggest_class(target)
         return target, self.projector.project(target, index)
 
     def _class_change(self, pixels: np.ndarray, labels: np.ndarray) -> float:

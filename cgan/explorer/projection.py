@@ -47,25 +47,26 @@ class Projector:
         self.generator, self.classifier = generator, classifier
         self.config = generator.config
         self.device = model_device(generator)
+        self.starts = latents_for_seeds(range(STARTS), self.config.z_dim).to(self.device)  # the same for every image
 
     def suggest_class(self, target: np.ndarray) -> int:
         """The evaluation network's class for the image; without one, the class whose random starts fit it best."""
         if self.classifier is not None:
             with torch.inference_mode():
                 return int(self.classifier(as_input(target[None]).to(self._classifier_device())).argmax())
-        losses = [self._start_losses(self._target(target), index).min() for index in range(self.config.num_classes)]
+        x = self._target(target)
+        losses = [self._start_losses(x, index).min() for index in range(self.config.num_classes)]
         return int(torch.stack(losses).argmin())
 
-    def project(self, target: np.ndarray, class_index: int, *, steps: int = STEPS, time_limit: float = TIME_LIMIT,
-                starts: int = STARTS, progress=None) -> Projection:
-        """target: uint8 image at the generator's native size. progress(fraction) is called as it goes."""
+    def project(self, target: np.ndarray, class_index: int, *, steps: int = STEPS,
+                time_limit: float = TIME_LIMIT) -> Projection:
+        """target: uint8 image at the generator's native size."""
         began = time.perf_counter()
         x = self._target(target)
-        goal = self._features(x).detach() if self.classifier is not None else None
+        goal = self.features(x).detach() if self.classifier is not None else None
         condition = self._condition(class_index, REFINED)
-        z0 = latents_for_seeds(range(starts), self.config.z_dim).to(self.device)
-        best = self._start_losses(x, class_index, z0).argsort()[:REFINED]
-        z = z0[best].clone().requires_grad_(True)
+        best = self._start_losses(x, class_index).argsort()[:REFINED]
+        z = self.starts[best].clone().requires_grad_(True)
         optimizer = torch.optim.Adam([z], lr=LEARNING_RATE)
         done = 0
         for done in range(1, steps + 1):
@@ -75,8 +76,6 @@ class Projector:
             optimizer.step()
             with torch.no_grad():
                 z.clamp_(-LATENT_LIMIT, LATENT_LIMIT)
-            if progress is not None:
-                progress(done / steps)
             if time.perf_counter() - began > time_limit:
                 break
         with torch.no_grad():
@@ -84,9 +83,17 @@ class Projector:
             winner = int(self._losses(images, x, goal).argmin())
             image = images[winner:winner + 1]
             mse = float(((image - x) / 2).pow(2).mean())
-            distance = float((self._features(image) - goal).norm()) if goal is not None else float("nan")
+            distance = float((self.features(image) - goal).norm()) if goal is not None else float("nan")
         return Projection(z[winner].detach().cpu(), class_index, to_uint8(image.cpu())[0], mse, distance, done,
                           time.perf_counter() - began)
+
+    def draw(self, z: torch.Tensor, class_index: int) -> torch.Tensor:
+        """Images of one class for latents (B, z_dim), floats in [-1, 1] at the native size, on the generator's device."""
+        return self._draw(z.to(self.device), self._condition(class_index, len(z)))
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        """The evaluation network's features of images in [-1, 1]."""
+        return self.classifier.body(images.to(self._classifier_device()))
 
     # ------------------------------------------------------------ parts
     def _target(self, target: np.ndarray) -> torch.Tensor:
@@ -98,9 +105,6 @@ class Projector:
     def _draw(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         return center_crop(self.generator(z, condition).float(), self.config.native_size)
 
-    def _features(self, images: torch.Tensor) -> torch.Tensor:
-        return self.classifier.body(images.to(self._classifier_device()))
-
     def _classifier_device(self) -> torch.device:
         return model_device(self.classifier)
 
@@ -108,11 +112,10 @@ class Projector:
         """Per image: pixel MSE plus the weighted mean squared feature difference."""
         losses = (images - x).pow(2).flatten(1).mean(1)
         if goal is not None:
-            losses = losses + FEATURE_WEIGHT * (self._features(images) - goal).pow(2).mean(1).to(losses.device)
+            losses = losses + FEATURE_WEIGHT * (self.features(images) - goal).pow(2).mean(1).to(losses.device)
         return losses
 
     @torch.no_grad()
-    def _start_losses(self, x: torch.Tensor, class_index: int, z: Optional[torch.Tensor] = None) -> torch.Tensor:
-        if z is None:
-            z = latents_for_seeds(range(STARTS), self.config.z_dim).to(self.device)
-        return (self._draw(z, self._condition(class_index, len(z))) - x).pow(2).flatten(1).mean(1).cpu()
+    def _start_losses(self, x: torch.Tensor, class_index: int) -> torch.Tensor:
+        """The pixel error of each random start, drawn as the class."""
+        return (self.draw(self.starts, class_index) - x).pow(2).flatten(1).mean(1).cpu()

@@ -30,9 +30,9 @@ def read_image(path: str | os.PathLike) -> Image.Image:
             if width * height > MAX_PIXELS:
                 raise ValueError(f"the image is {width}x{height} pixels; the limit is {MAX_PIXELS / 1e6:g} megapixels")
             image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        if isinstance(e, UnidentifiedImageError):
-            raise ValueError(f"not an image this app reads: upload a {', '.join(FORMATS)} file") from None
+    except UnidentifiedImageError:
+        raise ValueError(f"not an image this app reads: upload a {', '.join(FORMATS)} file") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ValueError(f"the image is too large to decode safely ({e})") from None
     except (OSError, SyntaxError) as e:  # truncated or damaged data
         raise ValueError(f"the image file is damaged: {e}") from None
