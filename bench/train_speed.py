@@ -79,6 +79,7 @@ def cgan_step(arch, batch_size, dataset, out_dir, device, compile_mode, **overri
 
     def step():
         counter[0] += 1
+        trainer.step = counter[0]  # as the loop counts, so step-periodic work (lazy penalties) keeps its rate
         trainer.train_step(*trainer.batch(counter[0], cache))
         update_ema(trainer.generator_ema, trainer.generator, beta)
 

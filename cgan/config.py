@@ -16,7 +16,7 @@ ARCHS = ("fast", "reference", "paper")
 G_NORMS = ("batch", "conditional")
 G_UPSAMPLES = ("convtranspose", "nearest")
 LR_DECAYS = ("none", "linear")
-LOSSES = ("hinge", "bce")
+LOSSES = ("hinge", "bce", "relativistic")
 D_CONDITIONINGS = ("projection", "channels")
 DATASETS = ("fashion-mnist", "mnist", "cifar10", "folder")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -129,6 +129,8 @@ class TrainConfig:
     beta1: Optional[float] = field(default=None, metadata={"help": "Adam beta1; default: the preset's"})
     beta2: float = field(default=0.999, metadata={"help": "Adam beta2"})
     loss: Optional[str] = field(default=None, metadata={"help": f"GAN loss: {', '.join(LOSSES)}; default: the preset's"})
+    gamma: Optional[float] = field(default=None, metadata={"help": "strength γ of the zero-centred gradient penalties on real and fake images (R1 + R2): γ/2 × the mean squared gradient of D's logit in each; 0: off; default: 0.1 with --loss relativistic (R3GAN's pairing), else 0"})
+    penalty_every: int = field(default=8, metadata={"help": "apply the gradient penalties on every this many steps, scaled up by it (lazy regularisation, as in StyleGAN2): each costs about three discriminator passes"})
     aux_weight: Optional[float] = field(default=None, metadata={"help": "weight of an auxiliary classifier loss (AC-GAN) on the discriminator's features: D learns the real images' classes, G is rewarded when D reads its images as their class; 0: off; default: the preset's"})
     aux_g_weight: Optional[float] = field(default=None, metadata={"help": "weight of the auxiliary classifier loss in the generator's update; 0: D still learns the classes but G is not pushed towards what D finds typical of a class (projection keeps the conditioning); default: --aux-weight"})
     d_conditioning: Optional[str] = field(default=None, metadata={"help": f"how D sees the label: {', '.join(D_CONDITIONINGS)}; default: the preset's"})
@@ -175,7 +177,7 @@ class TrainConfig:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
-        positive = ["epochs", "beta2", "ema_halflife_images", "log_every", "checkpoint_every"]
+        positive = ["epochs", "beta2", "penalty_every", "ema_halflife_images", "log_every", "checkpoint_every"]
         optional_positive = ["batch_size", "max_steps", "max_minutes", "lr", "lr_d", "image_size", "z_dim", "g_dim", "d_dim", "d_depth",
                              "snapshot_every_images", "push_every"]
         for f in dataclasses.fields(self):
@@ -187,7 +189,7 @@ class TrainConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if self.lr_decay_start is not None and not 0 <= self.lr_decay_start < 1:
             raise ValueError(f"--lr-decay-start must be in [0, 1), got {self.lr_decay_start}")
-        for name in ("aux_weight", "aux_g_weight"):
+        for name in ("aux_weight", "aux_g_weight", "gamma"):
             if getattr(self, name) is not None and not getattr(self, name) >= 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
         if self.beta1 is not None and not 0 <= self.beta1 < 1:
@@ -245,7 +247,10 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
                         image_size=image_size, native_size=min(native_size, image_size), **model_fields)
     model.validate()
     lr = train.lr or preset["lr"]
-    optim = dict(loss=train.loss or preset["loss"], aux_weight=aux_weight,
+    loss = train.loss or preset["loss"]
+    default_gamma = 0.1 if loss == "relativistic" else 0.0
+    optim = dict(loss=loss, aux_weight=aux_weight, penalty_every=train.penalty_every,
+                 gamma=default_gamma if train.gamma is None else train.gamma,
                  aux_g_weight=aux_weight if train.aux_g_weight is None else train.aux_g_weight, lr=lr,
                  lr_d=train.lr_d or lr * preset.get("lr_d_ratio", 1.0),
                  lr_decay=train.lr_decay or preset.get("lr_decay", "none"),

@@ -43,6 +43,8 @@ def test_help_explains_every_flag():
     (["--compile", "maybe"], "unknown compile"),
     (["--lr-decay-start", "1"], "--lr-decay-start must be in [0, 1)"),
     (["--batch-size", "many"], "invalid int value"),
+    (["--gamma", "-0.1"], "--gamma must be 0 or more"),
+    (["--penalty-every", "0"], "--penalty-every must be positive"),
 ])
 def test_bad_values_are_clear_errors_before_any_work(tmp_path, args, phrase):
     result = run("train.py", "--out-dir", str(tmp_path / "run"), *args)

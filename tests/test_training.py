@@ -11,7 +11,8 @@ from cgan.sampling import generate
 from cgan.training.ema import recalibrate_batchnorm
 from cgan.training.run_folder import RunExistsError
 from cgan.training.schedules import ema_beta
-from conftest import make_trainer
+from cgan.training.losses import discriminator_loss, generator_loss, gradient_penalty
+from conftest import make_trainer, tiny_config
 
 
 def test_a_few_real_steps_give_finite_losses_and_move_the_ema(tmp_path, small_fashion):
@@ -252,3 +253,51 @@ def test_the_generator_can_train_without_the_auxiliary_classifier_term(tmp_path,
     assert calls == [{}]  # G's update asked D for the real/fake logit only, not for class logits
     default = make_trainer(tmp_path / "default", small_fashion, max_steps=1, aux_weight=0.5)
     assert default.optim["aux_g_weight"] == 0.5  # unset: the same weight as D's
+
+
+def test_the_relativistic_loss_scores_each_fake_against_its_paired_real_image():
+    real, fake = torch.tensor([2.0, -1.0]), torch.tensor([0.5, 3.0])
+    softplus = torch.nn.functional.softplus
+    assert torch.isclose(discriminator_loss("relativistic", real, fake), softplus(fake - real).mean())
+    assert torch.isclose(generator_loss("relativistic", fake, real), softplus(real - fake).mean())
+    # Shifting both logits by the same amount changes nothing: only the pair's difference counts.
+    assert torch.isclose(discriminator_loss("relativistic", real + 7, fake + 7), softplus(fake - real).mean())
+
+
+def test_the_gradient_penalty_is_the_mean_squared_input_gradient():
+    weight = torch.tensor([[3.0, 0.0], [0.0, 4.0]])
+    images = torch.randn(5, 1, 2, 2, requires_grad=True)
+    logits = (images[:, 0] * weight).sum(dim=(1, 2))  # a linear D: its input gradient is `weight` everywhere
+    assert torch.isclose(gradient_penalty(logits, images), torch.tensor(25.0))
+    quadratic = (images ** 2).sum(dim=(1, 2, 3))  # gradient 2x: penalty 4 E‖x‖², and it has a gradient itself
+    penalty = gradient_penalty(quadratic, images)
+    assert torch.isclose(penalty, 4 * images.detach().square().sum(dim=(1, 2, 3)).mean())
+    assert penalty.requires_grad
+
+
+def test_the_gradient_penalties_apply_lazily_every_few_steps(tmp_path, small_fashion):
+    def discriminator_after(step, gamma):
+        torch.manual_seed(0)
+        trainer = make_trainer(tmp_path / f"run-{step}-{gamma}", small_fashion, max_steps=1, loss="relativistic",
+                               gamma=gamma, penalty_every=4)
+        trainer.step = step
+        trainer.train_step(*trainer.batch(0, {}))
+        return torch.cat([p.detach().flatten() for p in trainer.discriminator.parameters()])
+
+    assert make_trainer(tmp_path / "default", small_fashion, max_steps=1, loss="relativistic").optim["gamma"] == 0.1
+    assert make_trainer(tmp_path / "hinge", small_fashion, max_steps=1).optim["gamma"] == 0.0
+    assert not torch.equal(discriminator_after(4, 0.0), discriminator_after(4, 10.0))  # a penalty step
+    assert torch.equal(discriminator_after(5, 0.0), discriminator_after(5, 10.0))  # between penalty steps
+
+
+def test_a_relativistic_run_trains_and_the_penalties_refuse_several_processes(tmp_path, small_fashion, monkeypatch):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=6, loss="relativistic", penalty_every=2)
+    trainer.fit()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert all(torch.isfinite(torch.tensor([r["loss_d"], r["loss_g"]])).all() for r in lines)
+    from cgan.training.distributed import Distributed
+    from cgan.training.loop import Trainer
+    monkeypatch.setattr(Distributed, "barrier", lambda self: None)  # rank 0 of two, without a process group
+    with pytest.raises(ValueError, match="single process"):
+        Trainer(tiny_config(tmp_path / "ddp", loss="relativistic"), torch.device("cpu"), Distributed(world_size=2),
+                dataset=small_fashion)

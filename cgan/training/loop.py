@@ -35,10 +35,10 @@ from cgan.sampling import save_class_grid
 from cgan.training import checkpoints
 from cgan.training.distributed import Distributed
 from cgan.training.ema import recalibrate_batchnorm, update_ema
-from cgan.training.losses import discriminator_loss, generator_loss
+from cgan.training.losses import discriminator_loss, generator_loss, gradient_penalty
 from cgan.training.run_folder import (append_json_line, check_room, disk_error, lock_run_dir, prepare_run_dir,
                                       truncate_log)
-from cgan.training.runtime import StepNetworks, arithmetic, first_step
+from cgan.training.runtime import StepNetworks, arithmetic, discriminate, first_step
 from cgan.training.schedules import ema_beta, lr_factor
 from cgan.training.stop_signals import StopRequests
 
@@ -83,6 +83,8 @@ class Trainer:
         self.step, self.train_seconds = 0, 0.0
         self.synced_train_seconds = 0.0  # train_seconds as all ranks agree on it (refreshed at log steps)
 
+        if info.enabled and self.optim["gamma"]:
+            raise ValueError("the gradient penalties (--gamma) need a single process: DDP cannot reduce their double backward")
         self.autocast, self.arithmetic = arithmetic(config.precision, device)
         self.bf16 = self.arithmetic != "fp32"
         self.networks = StepNetworks(
@@ -225,33 +227,36 @@ class Trainer:
         Returns (loss_d, loss_g, d_real, d_fake) as one detached device tensor, so the step never
         waits for the device; the loop reads it only at log steps.
         """
-        loss_kind, aux_weight, nets = self.optim["loss"], self.optim["aux_weight"], self.networks
+        optim, nets = self.optim, self.networks
+        loss_kind, aux_weight, gamma = optim["loss"], optim["aux_weight"], optim["gamma"]
+        penalise = gamma > 0 and self.step % optim["penalty_every"] == 0
         condition = one_hot(labels, self.model_config.num_classes)
+        conditions = torch.cat([condition, condition])
         z = torch.randn(real.shape[0], self.model_config.z_dim, device=self.device, generator=self.noise_rng)
         with self.autocast():
             fake = nets.g(z, condition)  # (B, C, H, W); reused for the G step after D is updated
-            both = (torch.cat([real, fake.detach()]), torch.cat([condition, condition]))
-            if aux_weight:
-                logits, classes = nets.d(*both, classes=True)
-            else:
-                logits = nets.d(*both)
+        images = torch.cat([real, fake.detach()]).requires_grad_(penalise)
+        with self.autocast():
+            logits, classes = discriminate(nets.d_eager if penalise else nets.d, images, conditions, aux_weight)
             logits_real, logits_fake = logits.float().chunk(2)
             loss_d = discriminator_loss(loss_kind, logits_real, logits_fake)
             if aux_weight:  # AC-GAN: D learns the classes of the real images only
                 loss_d = loss_d + aux_weight * F.cross_entropy(classes[:real.shape[0]].float(), labels.long())
+        if penalise:  # R1 + R2 = twice the mean over both halves; lazily, so scaled by the interval
+            loss_d = loss_d + gamma * optim["penalty_every"] * gradient_penalty(logits, images)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
 
         self.discriminator.requires_grad_(False)
         with self.autocast():
-            aux_g_weight = self.optim.get("aux_g_weight", aux_weight)
+            aux_g_weight = optim.get("aux_g_weight", aux_weight)
+            logits, classes = discriminate(nets.d_for_g, fake, condition, aux_g_weight)
+            # The relativistic loss pairs each fake with its real image's logit from D's update just made: one
+            # optimiser step old, which saves a discriminator pass on the real half.
+            loss_g = generator_loss(loss_kind, logits.float(), logits_real.detach())
             if aux_g_weight:
-                logits, classes = nets.d_for_g(fake, condition, classes=True)
-                loss_g = (generator_loss(loss_kind, logits.float())
-                          + aux_g_weight * F.cross_entropy(classes.float(), labels.long()))
-            else:
-                loss_g = generator_loss(loss_kind, nets.d_for_g(fake, condition).float())
+                loss_g = loss_g + aux_g_weight * F.cross_entropy(classes.float(), labels.long())
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()

@@ -17,7 +17,8 @@ class StepNetworks:
     """The generator and discriminator as a training step calls them.
 
     `g` and `d` are what the step runs (wrapped for several processes, compiled when asked); `d_for_g` is D in
-    the generator's update: the bare module under DDP, as its gradients there are discarded."""
+    the generator's update: the bare module under DDP, as its gradients there are discarded; `d_eager` is `d`
+    never compiled, for the gradient penalties' double backward, which torch.compile does not support."""
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, *, device: torch.device, info: Distributed,
                  compile: bool, channels_last: bool):
@@ -31,7 +32,7 @@ class StepNetworks:
             ids = [device.index] if device.type == "cuda" else None
             self.g = nn.parallel.DistributedDataParallel(generator, device_ids=ids)
             self.d = nn.parallel.DistributedDataParallel(discriminator, device_ids=ids)
-        self.d_for_g = discriminator
+        self.d_for_g, self.d_eager = discriminator, self.d
         self.compiled = compile
         if compile:
             self._compile()
@@ -56,6 +57,14 @@ class StepNetworks:
         else:
             print(f"torch.compile failed ({reason}); training continues without compilation", flush=True)
             self.compiled = False
+
+
+def discriminate(d: Callable, images: torch.Tensor, conditions: torch.Tensor,
+                 classes: float) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """D's real/fake logits, and its class logits when the auxiliary classifier's weight is not 0."""
+    if classes:
+        return d(images, conditions, classes=True)
+    return d(images, conditions), None
 
 
 def first_step(networks: StepNetworks, step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
