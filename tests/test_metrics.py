@@ -80,7 +80,10 @@ def test_evaluate_runs_on_a_generator(tiny_export):
     result = evaluate_generator(generator, per_class=20, gan_train=False, progress=False)
     for key in ("class_consistency", "fid", "fid_floor", "intra_fid", "precision", "recall"):
         assert np.isfinite(result[key])
-    assert set(result["targets"]) >= {"class_consistency_vs_real", "recall", "precision", "fid_vs_floor"}
+    assert set(result["targets"]) == {"class_consistency_gap", "fid_vs_floor", "intra_fid_vs_floor", "precision",
+                                      "recall", "ae_fid_vs_floor"}  # no detector or GAN-train asked for
+    assert result["class_consistency_gap"] == abs(result["class_consistency"] - result["real_test_accuracy"])
+    assert result["targets"]["intra_fid_vs_floor"] is (result["intra_fid"] <= 2 * result["intra_fid_floor"])
     table = format_table(result, generator.config.class_names)  # what `python -m cgan.evaluate` prints
     rows = [line for line in table.splitlines() if line.startswith("| Sandal |")]
     assert len(rows) == 1 and rows[0].count("|") == 6  # class, consistency, intra-FID, its floor, ratio
