@@ -250,7 +250,7 @@ class Trainer:
 
         self.discriminator.requires_grad_(False)
         with self.autocast():
-            aux_g_weight = optim.get("aux_g_weight", aux_weight)
+            aux_g_weight = optim["aux_g_weight"]
             logits, classes = discriminate(nets.d_for_g, fake, condition, aux_g_weight)
             # The relativistic loss pairs each fake with its real image's logit from D's update just made: one
             # optimiser step old, which saves a discriminator pass on the real half.
