@@ -5,6 +5,8 @@ blurred by a Gaussian of --sigma pixels (its power), and real vs each generator 
 
 Real images: the whole Fashion-MNIST test split; the other real set: as many training images, balanced by
 class; generated: --per-class images of every class at psi = 1. One table, a row per comparison.
+--stretched adds each generator's samples with every image's range stretched to 0..255, as every real
+Fashion-MNIST image's is (darkest pixel 0, brightest 254 or 255), to see whether the detector uses the range.
 """
 import argparse
 import sys
@@ -23,6 +25,13 @@ from cgan.export import load_generator  # noqa: E402
 from cgan.sampling import generate_dataset  # noqa: E402
 
 
+def stretched(images: np.ndarray) -> np.ndarray:
+    """uint8 images with each one's darkest pixel moved to 0 and its brightest to 255, linearly."""
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    low, high = flat.min(1, keepdims=True), flat.max(1, keepdims=True)
+    return np.round((flat - low) / np.maximum(high - low, 1) * 255).astype(np.uint8).reshape(images.shape)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("weights", nargs="*", help="export folders to test against the real images")
@@ -31,6 +40,8 @@ def main():
     parser.add_argument("--sigma", type=float, default=0.5, help="blur of the power check, in pixels")
     parser.add_argument("--max-epochs", type=int, default=40, help="at most this many epochs per detector")
     parser.add_argument("--no-floor", action="store_true", help="skip real vs real")
+    parser.add_argument("--stretched", action="store_true",
+                        help="also test each generator's samples with every image stretched to span 0..255")
     args = parser.parse_args()
     test = load_dataset("fashion-mnist", train=False)
     train = load_dataset("fashion-mnist", train=True)
@@ -41,6 +52,8 @@ def main():
     for weights in args.weights:
         fake, _ = generate_dataset(load_generator(weights), per_class=args.per_class, progress=False)
         comparisons.append((f"real vs {weights}", fake))
+        if args.stretched:
+            comparisons.append((f"real vs {weights}, each image stretched to 0..255", stretched(fake)))
     print(f"| comparison | accuracy, seeds {' / '.join(map(str, args.seeds))} | mean | epochs | seconds |")
     print("|---|---|---|---|---|")
     for name, other in comparisons:
