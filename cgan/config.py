@@ -15,6 +15,8 @@ from cgan.hub_datasets import is_hub_dataset
 ARCHS = ("fast", "reference", "paper")
 G_NORMS = ("batch", "conditional")
 G_UPSAMPLES = ("convtranspose", "nearest")
+D_NORMS = ("spectral", "none")
+D_HEADS = ("pooled", "spatial")
 LR_DECAYS = ("none", "linear")
 LOSSES = ("hinge", "bce", "relativistic")
 D_CONDITIONINGS = ("projection", "channels")
@@ -50,6 +52,8 @@ class ModelConfig:
     g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
     g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
+    d_norm: str = "spectral"  # discriminator weights: spectral (spectral norm) or none (plain; pair with --gamma)
+    d_head: str = "pooled"  # fast discriminator: pooled (sum over positions) or spatial (a weight per position)
     d_classifier: bool = False  # discriminator also has an auxiliary classifier head (AC-GAN), for --aux-weight
 
     def validate(self) -> None:
@@ -64,8 +68,9 @@ class ModelConfig:
             raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
         if self.g_norm not in G_NORMS:
             raise ValueError(f"unknown g_norm {self.g_norm!r}; choose one of {', '.join(G_NORMS)}")
-        if self.g_upsample not in G_UPSAMPLES:
-            raise ValueError(f"unknown g_upsample {self.g_upsample!r}; choose one of {', '.join(G_UPSAMPLES)}")
+        for name, allowed in (("g_upsample", G_UPSAMPLES), ("d_norm", D_NORMS), ("d_head", D_HEADS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         for name, most in MODEL_LIMITS.items():
             if not 1 <= getattr(self, name) <= most:
                 raise ValueError(f"{name} must be from 1 to {most}, got {getattr(self, name)}")
@@ -82,6 +87,8 @@ class ModelConfig:
                              "the fast or reference preset")
         if self.arch == "reference" and self.image_size != 32:
             raise ValueError("the reference architecture works at 32x32; use --image-size 32")
+        if self.d_head == "spatial" and self.arch != "fast":
+            raise ValueError("a spatial discriminator head (--d-head spatial) is part of the fast preset's design")
         if self.arch == "fast" and self.image_size % 4:
             raise ValueError(f"the fast architecture needs an image size divisible by 4, got {self.image_size}")
 
@@ -140,6 +147,8 @@ class TrainConfig:
     d_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: convs at each lower resolution; default: the preset's"})
     g_norm: Optional[str] = field(default=None, metadata={"help": f"generator BatchNorm: {', '.join(G_NORMS)}; default: the preset's"})
     g_upsample: Optional[str] = field(default=None, metadata={"help": f"generator upsampling: {', '.join(G_UPSAMPLES)}; default: the preset's"})
+    d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone); default: the preset's"})
+    d_head: Optional[str] = field(default=None, metadata={"help": f"fast discriminator's last layer: {', '.join(D_HEADS)} (pooled: one weight per feature, summed over positions; spatial: one per feature and position, so D can tell where things are); default: the preset's"})
     ema_halflife_images: int = field(default=20_000, metadata={"help": "half-life of the generator EMA, in training images"})
     ema_rampup: float = field(default=0.02, metadata={"help": "early in training the EMA half-life is at most this fraction of images seen (0.02: 2,700 images at 20 CPU minutes, the full half-life from 1,000,000 images)"})
     bn_recalibration_batches: int = field(default=100, metadata={"help": "batches used to recompute the EMA generator's BatchNorm statistics before sampling or export"})
@@ -172,6 +181,7 @@ class TrainConfig:
         if self.d_conditioning is not None and self.d_conditioning not in D_CONDITIONINGS:
             raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
         for name, allowed in (("lr_decay", LR_DECAYS), ("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES),
+                              ("d_norm", D_NORMS), ("d_head", D_HEADS),
                               ("compile", COMPILE_MODES), ("precision", PRECISIONS), ("tracker", TRACKERS)):
             if getattr(self, name) is not None and getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
@@ -234,7 +244,7 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     if device_type == "cuda":
         preset.update(preset.get("gpu", {}))
     model_fields = dict(preset["model"])
-    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample"):
+    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "d_norm", "d_head"):
         if getattr(train, name) is not None:
             model_fields[name] = getattr(train, name)
     aux_weight = preset.get("aux_weight", 0.0) if train.aux_weight is None else train.aux_weight

@@ -6,6 +6,8 @@ takes (images, condition) and returns one logit per image, shape (B,).
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -129,9 +131,14 @@ class MLPGenerator(nn.Module):
         return self.joint(h).view(-1, c, s, s)
 
 
-def _sn_conv(in_ch: int, out_ch: int, kernel: int, stride: int = 1, padding: int | None = None) -> nn.Module:
+def _normed(layer: nn.Module, norm: bool) -> nn.Module:
+    return spectral_norm(layer) if norm else layer
+
+
+def _conv(in_ch: int, out_ch: int, kernel: int, stride: int = 1, padding: int | None = None, *,
+          norm: bool = True) -> nn.Module:
     padding = kernel // 2 if padding is None else padding
-    return spectral_norm(nn.Conv2d(in_ch, out_ch, kernel, stride, padding))
+    return _normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding), norm)
 
 
 class GlobalSumPool(nn.Module):
@@ -142,11 +149,12 @@ class GlobalSumPool(nn.Module):
 
 
 class ConvDiscriminator(nn.Module):
-    """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit.
+    """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit (d_norm="none": plain weights).
 
     d_conditioning="channels": the one-hot label is broadcast as extra input planes (reference).
     d_conditioning="projection": logit = psi(h) + <embed(y), h> on pooled features h (Miyato & Koyama 2018).
-    fast: d_depth convs at each of s/2 and s/4 (the first of them downsamples).
+    fast: d_depth convs at each of s/2 and s/4 (the first of them downsamples); d_head="spatial" reads the
+    s/4 map with a weight per position instead of summing over positions.
     d_classifier: a spectral-norm linear head on the same pooled features gives class logits (AC-GAN);
     forward(..., classes=True) returns (logit, class_logits).
     """
@@ -157,29 +165,32 @@ class ConvDiscriminator(nn.Module):
         dim = config.d_dim
         in_ch = config.channels + (config.num_classes if config.d_conditioning == "channels" else 0)
         act = lambda: nn.LeakyReLU(0.2, inplace=True)  # noqa: E731
+        norm = config.d_norm == "spectral"
+        conv = functools.partial(_conv, norm=norm)
         if config.arch == "reference":
-            layers = [_sn_conv(in_ch, dim, 3), act(), _sn_conv(dim, dim, 3), act(),
-                      _sn_conv(dim, dim, 3, 2), act(),  # 16x16
-                      _sn_conv(dim, 2 * dim, 3), act(), _sn_conv(2 * dim, 2 * dim, 3), act(),
-                      _sn_conv(2 * dim, 2 * dim, 3, 2), act(),  # 8x8
-                      _sn_conv(2 * dim, 2 * dim, 3, 1, 0), act(),  # 6x6
-                      _sn_conv(2 * dim, 2 * dim, 1), act(), _sn_conv(2 * dim, 2 * dim, 1), act(),
+            layers = [conv(in_ch, dim, 3), act(), conv(dim, dim, 3), act(),
+                      conv(dim, dim, 3, 2), act(),  # 16x16
+                      conv(dim, 2 * dim, 3), act(), conv(2 * dim, 2 * dim, 3), act(),
+                      conv(2 * dim, 2 * dim, 3, 2), act(),  # 8x8
+                      conv(2 * dim, 2 * dim, 3, 1, 0), act(),  # 6x6
+                      conv(2 * dim, 2 * dim, 1), act(), conv(2 * dim, 2 * dim, 1), act(),
                       nn.AvgPool2d(6)]
             features = 2 * dim
         else:
             extra = config.d_depth - 1  # further 3x3 convs at s/2 and at s/4
-            layers = [_sn_conv(in_ch, dim, 3), act(), _sn_conv(dim, 2 * dim, 4, 2, 1), act()]  # s/2
-            layers += [m for _ in range(extra) for m in (_sn_conv(2 * dim, 2 * dim, 3), act())]
-            layers += [_sn_conv(2 * dim, 4 * dim, 4, 2, 1), act()]  # s/4
-            layers += [m for _ in range(extra) for m in (_sn_conv(4 * dim, 4 * dim, 3), act())]
-            layers += [GlobalSumPool()]
-            features = 4 * dim
+            layers = [conv(in_ch, dim, 3), act(), conv(dim, 2 * dim, 4, 2, 1), act()]  # s/2
+            layers += [m for _ in range(extra) for m in (conv(2 * dim, 2 * dim, 3), act())]
+            layers += [conv(2 * dim, 4 * dim, 4, 2, 1), act()]  # s/4
+            layers += [m for _ in range(extra) for m in (conv(4 * dim, 4 * dim, 3), act())]
+            spatial = config.d_head == "spatial"
+            layers += [nn.Flatten() if spatial else GlobalSumPool()]
+            features = 4 * dim * ((config.image_size // 4) ** 2 if spatial else 1)
         self.features = nn.Sequential(*layers)
-        self.linear = spectral_norm(nn.Linear(features, 1))
+        self.linear = _normed(nn.Linear(features, 1), norm)
         if config.d_conditioning == "projection":
-            self.embed = spectral_norm(nn.Linear(config.num_classes, features, bias=False))
+            self.embed = _normed(nn.Linear(config.num_classes, features, bias=False), norm)
         if config.d_classifier:
-            self.classify = spectral_norm(nn.Linear(features, config.num_classes))
+            self.classify = _normed(nn.Linear(features, config.num_classes), norm)
 
     def forward(self, images: torch.Tensor, condition: torch.Tensor, classes: bool = False):
         condition = condition.to(images.dtype)

@@ -97,8 +97,9 @@ def test_config_rejects_unbuildable_values():
         ModelConfig.from_dict({"arch": "fast", "colour": 1})
 
 
-DESIGN_VARIANTS = [dict(g_norm="conditional"), dict(g_upsample="nearest"), dict(d_depth=2),
-                   dict(g_norm="conditional", g_upsample="nearest", d_depth=2)]
+DESIGN_VARIANTS = [dict(g_norm="conditional"), dict(g_upsample="nearest"), dict(d_depth=2), dict(d_norm="none"),
+                   dict(d_head="spatial"), dict(g_norm="conditional", g_upsample="nearest", d_depth=2),
+                   dict(d_depth=2, d_norm="none", d_head="spatial", d_classifier=True)]
 
 
 @pytest.mark.parametrize("overrides", DESIGN_VARIANTS)
@@ -132,6 +133,28 @@ def test_conditional_batchnorm_uses_one_scale_and_shift_per_class():
     assert torch.allclose(mixed[0, :, 0, 0], (out[0, :, 0, 0] + out[1, :, 0, 0]) / 2, atol=1e-4)
 
 
+def test_discriminator_weights_are_spectral_normed_unless_told_otherwise():
+    parametrized = lambda net: sum(hasattr(m, "weight_orig") for m in net.modules())  # noqa: E731
+    normed, plain = build_discriminator(tiny_model("fast")), build_discriminator(tiny_model("fast", d_norm="none"))
+    assert parametrized(normed) == 5 and parametrized(plain) == 0  # 3 convs, the logit and the projection
+    assert [type(m) for m in normed.modules()] == [type(m) for m in plain.modules()]
+
+
+def test_a_spatial_head_weighs_each_position_where_the_pooled_head_sums_them():
+    torch.manual_seed(0)
+    config = tiny_model("fast", d_head="spatial")
+    D = build_discriminator(config).eval()
+    assert D.linear.weight_orig.shape == (1, 4 * config.d_dim * 7 * 7)
+    pooled = build_discriminator(tiny_model("fast")).eval()
+    images, condition = torch.randn(1, 1, 28, 28), one_hot(torch.tensor([3]), 10)
+    moved = images.roll(4, dims=3)  # the same content four pixels to the right
+    with torch.no_grad():
+        shift = lambda net: (net(images, condition) - net(moved, condition)).abs().item()  # noqa: E731
+        assert shift(D) > 10 * shift(pooled)  # the pooled head barely notices where a pattern is
+    with pytest.raises(ValueError, match="spatial"):
+        tiny_model("reference", d_head="spatial").validate()
+
+
 def test_deeper_discriminator_adds_a_conv_at_each_lower_resolution():
     shallow = build_discriminator(tiny_model("fast"))
     deep = build_discriminator(tiny_model("fast", d_depth=2))
@@ -162,3 +185,5 @@ def test_config_rejects_unknown_design_options():
         ModelConfig(g_upsample="bilinear").validate()
     with pytest.raises(ValueError, match="d_depth"):
         ModelConfig(d_depth=0).validate()
+    with pytest.raises(ValueError, match="d_norm"):
+        ModelConfig(d_norm="batch").validate()

@@ -28,6 +28,10 @@ def _design_text(config) -> str:
         notes.append("nearest-neighbour upsampling with 3x3 convolutions")
     if config.arch == "fast" and config.d_depth > 1:
         notes.append(f"{config.d_depth} discriminator convolutions at each lower resolution")
+    if config.arch == "fast" and config.d_head == "spatial":
+        notes.append("a discriminator head with a weight per position")
+    if config.d_norm == "none":
+        notes.append("a discriminator without spectral norm")
     if config.d_classifier:
         notes.append("trained against a discriminator with an auxiliary classifier head (AC-GAN loss)")
     return f" ({'; '.join(notes)})" if notes else ""
