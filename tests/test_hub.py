@@ -45,6 +45,19 @@ def test_model_card_metadata_parses_and_prose_has_classes_and_config(hub, export
         assert name in card.text
 
 
+def test_model_card_names_each_design_choice_that_differs_from_the_plain_design(export):
+    from cgan.export.folder import read_config
+    from cgan.export.model_card import card_text
+
+    plain = card_text(export, "tester/plain")
+    assert read_config(export / "config.json")[0].d_norm == "spectral" and "spectral norm" not in plain
+    config = json.loads((export / "config.json").read_text())
+    config.update(d_norm="none", d_head="spatial")
+    (export / "config.json").write_text(json.dumps(config))
+    varied = card_text(export, "tester/varied")
+    assert "without spectral norm" in varied and "a weight per position" in varied
+
+
 def test_the_token_is_in_no_pushed_file_and_no_log(hub, export, monkeypatch, capsys):
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     assert push_or_explain(export, "tester/secret") == 0
