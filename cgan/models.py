@@ -152,10 +152,10 @@ class ConvDiscriminator(nn.Module):
     """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit (d_norm="none": plain weights).
 
     d_conditioning="channels": the one-hot label is broadcast as extra input planes (reference).
-    d_conditioning="projection": logit = psi(h) + <embed(y), h> on pooled features h (Miyato & Koyama 2018).
+    d_conditioning="projection": logit = psi(h) + <embed(y), h> on the last features h (Miyato & Koyama 2018).
     fast: d_depth convs at each of s/2 and s/4 (the first of them downsamples); d_head="spatial" reads the
     s/4 map with a weight per position instead of summing over positions.
-    d_classifier: a spectral-norm linear head on the same pooled features gives class logits (AC-GAN);
+    d_classifier: a linear head on the same features gives class logits (AC-GAN);
     forward(..., classes=True) returns (logit, class_logits).
     """
 
