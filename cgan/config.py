@@ -66,9 +66,8 @@ class ModelConfig:
             raise ValueError(f"a conditional GAN needs 2 to {MAX_CLASSES} classes, got {self.num_classes}")
         if len(self.class_names) != self.num_classes:
             raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
-        if self.g_norm not in G_NORMS:
-            raise ValueError(f"unknown g_norm {self.g_norm!r}; choose one of {', '.join(G_NORMS)}")
-        for name, allowed in (("g_upsample", G_UPSAMPLES), ("d_norm", D_NORMS), ("d_head", D_HEADS)):
+        for name, allowed in (("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES), ("d_norm", D_NORMS),
+                              ("d_head", D_HEADS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         for name, most in MODEL_LIMITS.items():
