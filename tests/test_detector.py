@@ -4,6 +4,7 @@ import pytest
 
 from cgan.evaluation.autoencoder import (autoencoder_features, fit_autoencoder, load_autoencoder,
                                          reconstruction_error, save_autoencoder)
+from cgan.evaluation import detector
 from cgan.evaluation.detector import blur, two_sample_accuracy
 
 
@@ -33,6 +34,29 @@ def test_the_detector_tells_real_from_inverted_and_not_real_from_real(pixels):
 def test_the_detector_stops_once_held_out_accuracy_stops_rising(pixels):
     result = two_sample_accuracy(pixels[:600], pixels[600:1200], max_epochs=30, patience=2)
     assert result["epochs"] < 30  # real vs real: nothing to learn, so it stops early
+
+
+def test_the_real_vs_real_floor_is_measured_once_per_sets_and_seed(pixels, tmp_path, monkeypatch):
+    monkeypatch.setenv("CGAN_CACHE", str(tmp_path))
+    measured = []
+
+    def measure(real, other, *, seed, progress=False):
+        measured.append(seed)
+        return {"accuracy": 0.5 + seed / 100}
+
+    monkeypatch.setattr(detector, "two_sample_accuracy", measure)
+    a, b, c = pixels[:100], pixels[100:200], pixels[200:300]
+    assert detector.floor_accuracy(a, b, seed=3) == 0.53
+    assert detector.floor_accuracy(a, b, seed=3) == 0.53 and measured == [3]  # the second time from the cache
+    detector.floor_accuracy(a, c, seed=3)
+    detector.floor_accuracy(a, b, seed=4)
+    assert measured == [3, 3, 4]  # other real images or another seed: measured anew
+    report = detector.detector_report(a, b, c, seeds=(3, 4))
+    assert report["detector_floor_per_seed"] == [0.53, 0.54]
+    assert measured == [3, 3, 4, 3, 4]  # real vs generated always measured; the floors came from the cache
+    for entry in (tmp_path / "detector-floor").iterdir():
+        entry.write_text("{not json")
+    assert detector.floor_accuracy(a, b, seed=3) == 0.53 and measured == [3, 3, 4, 3, 4, 3]  # broken: remeasured
 
 
 def test_autoencoder_features_are_label_free_and_survive_save_and_load(pixels, tmp_path):

@@ -9,6 +9,8 @@ classifier's features, exaggerated class features cannot lower it (Lopez-Paz & O
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 
 import numpy as np
 import torch
@@ -16,8 +18,12 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from cgan.evaluation.classifier import Classifier, as_input, train_epoch
+from cgan.files import cache_dir, write_json
 
 HELD_OUT = 0.1  # share of the training half that decides when to stop
+MAX_EPOCHS, PATIENCE, BATCH_SIZE, LR = 40, 6, 64, 3e-4
+# Part of every cached floor's key: a change to the recipe (or to Classifier's shape: bump the version) remeasures.
+RECIPE = f"v1 held-out {HELD_OUT} epochs {MAX_EPOCHS} patience {PATIENCE} batch {BATCH_SIZE} lr {LR}"
 
 
 def _accuracy(model: Classifier, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
@@ -29,7 +35,7 @@ def _accuracy(model: Classifier, x: torch.Tensor, y: torch.Tensor, batch_size: i
 
 
 def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor, *, seed: int,
-                 max_epochs: int, patience: int, batch_size: int = 64, lr: float = 3e-4,
+                 max_epochs: int, patience: int, batch_size: int = BATCH_SIZE, lr: float = LR,
                  progress: bool = False) -> tuple[Classifier, int]:
     """Train until the held-out accuracy has not risen for `patience` epochs; the best epoch's weights and its number."""
     torch.manual_seed(seed)
@@ -51,8 +57,8 @@ def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: t
     return model.eval(), best_epoch
 
 
-def two_sample_accuracy(real: np.ndarray, other: np.ndarray, *, seed: int = 0, max_epochs: int = 40,
-                        patience: int = 6, progress: bool = False) -> dict[str, float]:
+def two_sample_accuracy(real: np.ndarray, other: np.ndarray, *, seed: int = 0, max_epochs: int = MAX_EPOCHS,
+                        patience: int = PATIENCE, progress: bool = False) -> dict[str, float]:
     """Held-out accuracy of a detector trained to tell `real` from `other` (uint8 images, equal counts used)."""
     count = min(len(real), len(other))
     rng = np.random.default_rng(seed)
@@ -84,14 +90,35 @@ def blur(images: np.ndarray, sigma: float) -> np.ndarray:
     return pixels[..., 0] if images.ndim == 3 else pixels
 
 
+def floor_accuracy(real: np.ndarray, real_other: np.ndarray, *, seed: int, progress: bool = False) -> float:
+    """The detector's held-out accuracy on two sets of real images. It does not depend on any generator, so it is
+    measured once per pair of sets, seed and recipe and kept in the cache (half of an evaluation's detector time)."""
+    digest = hashlib.sha256(f"{RECIPE} seed {seed} {real.shape} {real_other.shape}".encode())
+    for images in (real, real_other):
+        digest.update(np.ascontiguousarray(images).tobytes())
+    path = cache_dir() / "detector-floor" / f"{digest.hexdigest()[:24]}.json"
+    try:
+        return float(json.loads(path.read_text())["accuracy"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not measured yet (or an unreadable entry): measure it
+    accuracy = two_sample_accuracy(real, real_other, seed=seed, progress=progress)["accuracy"]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, {"accuracy": accuracy, "seed": seed, "recipe": RECIPE})
+    except OSError:
+        pass  # a read-only cache costs the next evaluation the same minutes, nothing else
+    return accuracy
+
+
 def detector_report(real: np.ndarray, real_other: np.ndarray, fake: np.ndarray, *, seeds=(0, 1),
                     progress: bool = False) -> dict:
-    """The detector's held-out accuracy on real vs generated and, as its floor, on real vs other real images,
-    for each seed; the mean and the spread (max - min) over the seeds."""
+    """The detector's held-out accuracy on real vs generated and, as its floor, on real vs other real images
+    (cached: see floor_accuracy), for each seed; the mean and the spread (max - min) over the seeds."""
+    runs = {"detector": [two_sample_accuracy(real, fake, seed=seed, progress=progress)["accuracy"] for seed in seeds],
+            "detector_floor": [floor_accuracy(real, real_other, seed=seed, progress=progress) for seed in seeds]}
     result = {}
-    for name, other in (("detector", fake), ("detector_floor", real_other)):
-        runs = [two_sample_accuracy(real, other, seed=seed, progress=progress)["accuracy"] for seed in seeds]
-        result[name] = float(np.mean(runs))
-        result[f"{name}_per_seed"] = runs
-        result[f"{name}_spread"] = float(max(runs) - min(runs))
+    for name, accuracies in runs.items():
+        result[name] = float(np.mean(accuracies))
+        result[f"{name}_per_seed"] = accuracies
+        result[f"{name}_spread"] = float(max(accuracies) - min(accuracies))
     return result
