@@ -26,8 +26,9 @@ def main(argv=None) -> int:
     parser.add_argument("--truncation", type=float, default=1.0, help="truncation psi for the generated images")
     parser.add_argument("--no-gan-train", action="store_true", help="skip the GAN-train accuracy")
     parser.add_argument("--detector-seeds", type=int, nargs="*", default=[0, 1],
-                        help="seeds of the two-sample detector runs (each trains a detector for real vs generated "
-                             "and one for real vs real, a few minutes on 2 CPU cores); none given: skip the test")
+                        help="seeds of the two-sample detector runs (each trains a detector for real vs generated, "
+                             "10-20 minutes on 2 CPU cores, and the first time one for real vs real, whose result "
+                             "the cache keeps); none given: skip the test")
     parser.add_argument("--data-dir", default=None, help="where the dataset lives")
     parser.add_argument("--out", default=None, help="metrics.json path (default: inside a local --weights folder, "
                                                     "else ./metrics.json)")

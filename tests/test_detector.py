@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
+from cgan.evaluation import detector
 from cgan.evaluation.autoencoder import (autoencoder_features, fit_autoencoder, load_autoencoder,
                                          reconstruction_error, save_autoencoder)
-from cgan.evaluation import detector
 from cgan.evaluation.detector import blur, two_sample_accuracy
 
 
