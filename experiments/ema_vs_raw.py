@@ -5,6 +5,11 @@
 raw: the trained generator with its own BatchNorm running statistics.
 ema: the EMA generator with BatchNorm statistics recomputed for its weights (what train.py exports).
 ema, no recalibration: the EMA weights with the raw generator's statistics, to show why recalibration matters.
+
+    python experiments/ema_vs_raw.py runs/q20_relg0_spatial --export-raw runs/q20_relg0_spatial/export_raw
+
+writes the raw generator, BatchNorm statistics recomputed as the export does, as an export folder instead, for
+`python -m cgan.evaluate` (its detector and label-free figures) beside the run's own export.
 """
 import argparse
 import json
@@ -16,6 +21,7 @@ from cgan.training import checkpoints  # noqa: E402
 from cgan.config import ModelConfig  # noqa: E402
 from cgan.data import load_dataset  # noqa: E402
 from cgan.evaluation.report import evaluate_generator  # noqa: E402
+from cgan.export import save_export  # noqa: E402
 from cgan.models import build_generator  # noqa: E402
 from cgan.training.ema import recalibrate_batchnorm  # noqa: E402
 
@@ -25,6 +31,8 @@ def main():
     parser.add_argument("run_dir")
     parser.add_argument("--per-class", type=int, default=1000)
     parser.add_argument("--gan-train", action="store_true", help="also the GAN-train accuracy (slow)")
+    parser.add_argument("--export-raw", metavar="DIR", help="write the raw generator (BatchNorm recomputed) to DIR "
+                        "as an export folder and stop")
     args = parser.parse_args()
     state = checkpoints.load_latest(args.run_dir)
     config = ModelConfig.from_dict(state["model_config"])
@@ -41,6 +49,11 @@ def main():
                                   seed=resolved["train"]["seed"])
         return G.eval()
 
+    if args.export_raw:
+        raw = generator("generator", True)
+        raw.config = config
+        print(f"step {state['step']}: the raw generator written to {save_export(raw, args.export_raw)}")
+        return
     ema_raw_stats = generator("generator_ema", False)
     ema_raw_stats.load_state_dict({k: v for k, v in state["generator"].items() if "running" in k or "num_batches" in k},
                                   strict=False)
