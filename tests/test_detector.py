@@ -31,6 +31,19 @@ def test_the_detector_tells_real_from_inverted_and_not_real_from_real(pixels):
     assert inverted["test_images"] == 1000
 
 
+def test_the_detector_says_which_images_it_scored_and_how(pixels):
+    real, other = pixels[:300], 255 - pixels[300:700]  # 400 others: 300 of them are used, 150 scored
+    result = two_sample_accuracy(real, other, max_epochs=3, patience=1)
+    scored_real, scored_other, p = result["scored_real"], result["scored_other"], result["p_generated"]
+    assert len(scored_real) == len(scored_other) == 150 and len(p) == 300
+    assert len(set(scored_real)) == 150 and scored_other.max() < 400
+    calls = np.concatenate([p[:150] < 0.5, p[150:] > 0.5])
+    assert calls.mean() == pytest.approx(result["accuracy"])
+    assert result["accuracy"] > 0.95
+    # the indices name the images scored: the inverted ones are mostly bright, the real ones mostly dark
+    assert other[scored_other].mean() > 128 > real[scored_real].mean()
+
+
 def test_the_detector_stops_once_held_out_accuracy_stops_rising(pixels):
     result = two_sample_accuracy(pixels[:600], pixels[600:1200], max_epochs=30, patience=2)
     assert result["epochs"] < 30  # real vs real: nothing to learn, so it stops early

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,12 +27,15 @@ MAX_EPOCHS, PATIENCE, BATCH_SIZE, LR = 40, 6, 64, 3e-4
 RECIPE = f"v1 held-out {HELD_OUT} epochs {MAX_EPOCHS} patience {PATIENCE} batch {BATCH_SIZE} lr {LR}"
 
 
-def _accuracy(model: Classifier, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
+def _logits(model: Classifier, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """The detector's (real, generated) logits for each image, shape (N, 2)."""
     model.eval()
     with torch.inference_mode():
-        hits = sum((model(x[s:s + batch_size]).argmax(1) == y[s:s + batch_size]).sum().item()
-                   for s in range(0, len(x), batch_size))
-    return hits / max(len(x), 1)
+        return torch.cat([model(x[s:s + batch_size]) for s in range(0, len(x), batch_size)] or [torch.zeros(0, 2)])
+
+
+def _accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
+    return (logits.argmax(1) == y).sum().item() / max(len(y), 1)
 
 
 def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor, *, seed: int,
@@ -48,7 +52,7 @@ def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: t
     for epoch in tqdm(range(1, max_epochs + 1), disable=not progress, desc="detector", unit="epoch"):
         train_epoch(model, optimizer, len(x), lambda idx: F.cross_entropy(model(x[idx]), y[idx]), rng=rng,
                     batch_size=batch_size)
-        accuracy = _accuracy(model, x_val, y_val)
+        accuracy = _accuracy(_logits(model, x_val), y_val)
         if accuracy > best:
             best, best_state, best_epoch = accuracy, copy.deepcopy(model.state_dict()), epoch
         elif epoch - best_epoch >= patience:
@@ -58,11 +62,15 @@ def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: t
 
 
 def two_sample_accuracy(real: np.ndarray, other: np.ndarray, *, seed: int = 0, max_epochs: int = MAX_EPOCHS,
-                        patience: int = PATIENCE, progress: bool = False) -> dict[str, float]:
-    """Held-out accuracy of a detector trained to tell `real` from `other` (uint8 images, equal counts used)."""
+                        patience: int = PATIENCE, progress: bool = False) -> dict[str, Any]:
+    """Held-out accuracy of a detector trained to tell `real` from `other` (uint8 images, equal counts used).
+
+    Also which images it was scored on and how: `scored_real` and `scored_other` index `real` and `other`,
+    `p_generated` is its probability of 'generated' for those real images, then for those others."""
     count = min(len(real), len(other))
     rng = np.random.default_rng(seed)
-    real, other = real[rng.permutation(len(real))[:count]], other[rng.permutation(len(other))[:count]]
+    real_order, other_order = rng.permutation(len(real))[:count], rng.permutation(len(other))[:count]
+    real, other = real[real_order], other[other_order]
     half = count // 2
     x = as_input(np.concatenate([real, other]))
     y = torch.cat([torch.zeros(count, dtype=torch.long), torch.ones(count, dtype=torch.long)])
@@ -72,7 +80,10 @@ def two_sample_accuracy(real: np.ndarray, other: np.ndarray, *, seed: int = 0, m
     held = max(2, int(len(train) * HELD_OUT))
     model, epochs = fit_detector(x[train[held:]], y[train[held:]], x[train[:held]], y[train[:held]], seed=seed,
                                  max_epochs=max_epochs, patience=patience, progress=progress)
-    return {"accuracy": _accuracy(model, x[test], y[test]), "epochs": epochs, "test_images": len(test)}
+    logits = _logits(model, x[test])
+    return {"accuracy": _accuracy(logits, y[test]), "epochs": epochs, "test_images": len(test),
+            "scored_real": real_order[half:], "scored_other": other_order[half:],
+            "p_generated": logits.softmax(1)[:, 1].numpy()}
 
 
 def blur(images: np.ndarray, sigma: float) -> np.ndarray:
