@@ -3,8 +3,8 @@ look at the images it is surest about.
 
     python experiments/detector_cues.py weights --out experiments/results/cues_shipped
 
-Prints, per class, how often the detector calls the held-out real images real and the generated ones generated,
-and writes three grids to --out: the generated images it is surest are generated, the generated images it takes
+Prints, per class, the pixel statistics of all the real test images and all the samples, then how often the
+detector calls the held-out real images real and the generated ones generated, and writes three grids to --out: the generated images it is surest are generated, the generated images it takes
 for real, and the real images it takes for generated (columns of --show images, one row per class).
 """
 import argparse
@@ -31,6 +31,19 @@ def extremes(images: np.ndarray, labels: np.ndarray, score: np.ndarray, num_clas
     return np.concatenate(rows)
 
 
+def pixel_statistics(real: np.ndarray, real_labels: np.ndarray, fake: np.ndarray, fake_labels: np.ndarray,
+                     names: list[str]) -> None:
+    """Per class, real / generated: the mean pixel, the share of pixels above 200, the foreground's (pixels above
+    10) share and mean."""
+    print("| class | mean pixel | share above 200 | foreground share | foreground mean |")
+    print("|---|---|---|---|---|")
+    for c, name in enumerate(names):
+        r, f = real[real_labels == c].astype(np.float64), fake[fake_labels == c].astype(np.float64)
+        pairs = [(r.mean(), f.mean()), ((r > 200).mean(), (f > 200).mean()), ((r > 10).mean(), (f > 10).mean()),
+                 (r[r > 10].mean(), f[f > 10].mean())]
+        print(f"| {name} | " + " | ".join(f"{a:.3g} / {b:.3g}" for a, b in pairs) + " |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("weights", help="export folder")
@@ -45,11 +58,13 @@ def main():
     names = generator.config.class_names
     fake, fake_labels = generate_dataset(generator, per_class=args.per_class, progress=False)
     real, real_labels = test.pixels(), test.labels.numpy()
+    fake_labels = np.asarray(fake_labels)
+    pixel_statistics(real, real_labels, fake, fake_labels, names)
     result = two_sample_accuracy(real, fake, seed=args.seed, max_epochs=args.max_epochs, progress=True)
     real_index, fake_index = result["scored_real"], result["scored_other"]
     p_real, p_fake = np.split(result["p_generated"], [len(real_index)])  # P(generated) of each scored image
     real, real_labels = real[real_index], real_labels[real_index]
-    fake, fake_labels = fake[fake_index], np.asarray(fake_labels)[fake_index]
+    fake, fake_labels = fake[fake_index], fake_labels[fake_index]
 
     print(f"{args.weights}: detector accuracy {result['accuracy']:.3f} (seed {args.seed}, best after "
           f"{result['epochs']} epochs, {result['test_images']} held-out images)")
