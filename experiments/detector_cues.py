@@ -1,11 +1,12 @@
 """What gives the samples away? Train the two-sample detector once, then read its held-out verdicts by class and
 look at the images it is surest about.
 
-    python experiments/detector_cues.py weights --out experiments/results/cues_shipped
+    python experiments/detector_cues.py weights --out runs/cues_shipped
 
 Prints, per class, the pixel statistics of all the real test images and all the samples, then how often the
-detector calls the held-out real images real and the generated ones generated, and writes three grids to --out: the generated images it is surest are generated, the generated images it takes
-for real, and the real images it takes for generated (columns of --show images, one row per class).
+detector calls the held-out real images real and the generated ones generated, and writes three grids to --out:
+the generated images it is surest are generated, the generated images it takes for real, and the real images it
+takes for generated (columns of --show images, one row per class).
 """
 import argparse
 import sys
