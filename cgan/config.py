@@ -138,7 +138,7 @@ class TrainConfig:
     gamma: Optional[float] = field(default=None, metadata={"help": "strength γ of the zero-centred gradient penalties on real and fake images (R1 + R2): γ/2 × the mean squared gradient of D's logit in each; 0: off; default: 0.1 with --loss relativistic (R3GAN's pairing), else 0"})
     penalty_every: int = field(default=8, metadata={"help": "apply the gradient penalties on every this many steps, scaled up by it (lazy regularisation, as in StyleGAN2): each costs about three discriminator passes"})
     aux_weight: Optional[float] = field(default=None, metadata={"help": "weight of an auxiliary classifier loss (AC-GAN) on the discriminator's features: D learns the real images' classes, G is rewarded when D reads its images as their class; 0: off; default: the preset's"})
-    aux_g_weight: Optional[float] = field(default=None, metadata={"help": "weight of the auxiliary classifier loss in the generator's update; 0: D still learns the classes but G is not pushed towards what D finds typical of a class (projection keeps the conditioning); default: --aux-weight"})
+    aux_g_weight: Optional[float] = field(default=None, metadata={"help": "weight of the auxiliary classifier loss in the generator's update; 0: D still learns the classes but G is not pushed towards what D finds typical of a class (projection keeps the conditioning); default: the preset's (0 for fast), else --aux-weight"})
     d_conditioning: Optional[str] = field(default=None, metadata={"help": f"how D sees the label: {', '.join(D_CONDITIONINGS)}; default: the preset's"})
     z_dim: Optional[int] = field(default=None, metadata={"help": "noise length; default: the preset's"})
     g_dim: Optional[int] = field(default=None, metadata={"help": "generator width; default: the preset's"})
@@ -217,11 +217,12 @@ class TrainConfig:
 # What each preset sets. Flags the user gives explicitly win over these.
 PRESETS: dict[str, dict[str, Any]] = {
     # The CPU default: a lean DCGAN-style generator at 28x28 with class-conditional BatchNorm, and a spectral-norm
-    # projection discriminator with two convs at 14x14 and at 7x7 and an auxiliary classifier head; hinge loss,
+    # projection discriminator with two convs at 14x14 and at 7x7, a weight per position in its last layer and an
+    # auxiliary classifier head that trains D only; the relativistic pairing loss with lazy R1 + R2 penalties,
     # constant learning rate 4e-4, batch 16 on CPUs. docs/quality.md has what each choice measured.
     "fast": dict(model=dict(arch="fast", z_dim=64, g_dim=64, d_dim=32, d_conditioning="projection", d_depth=2,
-                            g_norm="conditional"),
-                 loss="hinge", aux_weight=1.0, lr=4e-4, beta1=0.5, batch_size=16,
+                            g_norm="conditional", d_head="spatial"),
+                 loss="relativistic", aux_weight=1.0, aux_g_weight=0.0, lr=4e-4, beta1=0.5, batch_size=16,
                  gpu=dict(batch_size=512)),
     # The design we were given, with its exact shapes (32x32, dims 128/96, BCE, label as channels).
     "reference": dict(model=dict(arch="reference", z_dim=100, g_dim=128, d_dim=96, d_conditioning="channels"),
@@ -260,7 +261,8 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     default_gamma = 0.1 if loss == "relativistic" else 0.0
     optim = dict(loss=loss, aux_weight=aux_weight, penalty_every=train.penalty_every,
                  gamma=default_gamma if train.gamma is None else train.gamma,
-                 aux_g_weight=aux_weight if train.aux_g_weight is None else train.aux_g_weight, lr=lr,
+                 aux_g_weight=preset.get("aux_g_weight", aux_weight) if train.aux_g_weight is None else train.aux_g_weight,
+                 lr=lr,
                  lr_d=train.lr_d or lr * preset.get("lr_d_ratio", 1.0),
                  lr_decay=train.lr_decay or preset.get("lr_decay", "none"),
                  lr_decay_start=preset.get("lr_decay_start", 0.0) if train.lr_decay_start is None else train.lr_decay_start,

@@ -257,6 +257,8 @@ def test_resume_keeps_what_the_preset_resolved_to_when_the_run_started(tmp_path)
     assert (config.batch_size, config.g_dim, config.d_depth, config.lr, config.lr_d) == (24, 48, 2, 3e-4, 6e-4)
     assert config.beta1 == 0.0 and config.epochs == 3
     assert config.aux_weight == 0.0  # saved before --aux-weight existed: trained without it, and resumes so
+    assert (config.loss, config.d_head) == ("hinge", "pooled")  # not the preset's relativistic loss and spatial head
+    assert config.aux_g_weight == 0.0  # before --aux-g-weight existed, G's weight was D's
     # Flags given again still win, and a new --lr alone keeps the preset's ratio for the discriminator.
     config = parse_config(["--resume", "--out-dir", str(run_dir), "--batch-size", "8", "--lr", "1e-4"], "test")
     assert (config.batch_size, config.lr, config.lr_d) == (8, 1e-4, None)

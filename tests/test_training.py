@@ -252,7 +252,9 @@ def test_the_generator_can_train_without_the_auxiliary_classifier_term(tmp_path,
     trainer.train_step(*trainer.batch(0, {}))
     assert calls == [{}]  # G's update asked D for the real/fake logit only, not for class logits
     default = make_trainer(tmp_path / "default", small_fashion, max_steps=1, aux_weight=0.5)
-    assert default.optim["aux_g_weight"] == 0.5  # unset: the same weight as D's
+    assert default.optim["aux_g_weight"] == 0.0  # unset: the fast preset's, whatever D's weight
+    reference = make_trainer(tmp_path / "reference", small_fashion, max_steps=1, arch="reference", aux_weight=0.5)
+    assert reference.optim["aux_g_weight"] == 0.5  # a preset without its own: the same weight as D's
 
 
 def test_the_relativistic_loss_scores_each_fake_against_its_paired_real_image():
@@ -284,8 +286,8 @@ def test_the_gradient_penalties_apply_lazily_every_few_steps(tmp_path, small_fas
         trainer.train_step(*trainer.batch(0, {}))
         return torch.cat([p.detach().flatten() for p in trainer.discriminator.parameters()])
 
-    assert make_trainer(tmp_path / "default", small_fashion, max_steps=1, loss="relativistic").optim["gamma"] == 0.1
-    assert make_trainer(tmp_path / "hinge", small_fashion, max_steps=1).optim["gamma"] == 0.0
+    assert make_trainer(tmp_path / "default", small_fashion, max_steps=1).optim["gamma"] == 0.1  # relativistic
+    assert make_trainer(tmp_path / "hinge", small_fashion, max_steps=1, loss="hinge").optim["gamma"] == 0.0
     assert not torch.equal(discriminator_after(4, 0.0), discriminator_after(4, 10.0))  # a penalty step
     assert torch.equal(discriminator_after(5, 0.0), discriminator_after(5, 10.0))  # between penalty steps
 

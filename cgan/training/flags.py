@@ -107,6 +107,8 @@ _RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "
 
 # What a run saved before a setting existed trained with.
 _BEFORE_IT_EXISTED = {"aux_weight": 0.0, "d_norm": "spectral", "d_head": "pooled"}
+# Settings that, before they existed, always equalled another one.
+_FOLLOWED_BEFORE_IT_EXISTED = {"aux_g_weight": "aux_weight"}
 
 
 def _pin_resolved(config: TrainConfig, run: dict, explicit: set[str]) -> None:
@@ -121,6 +123,8 @@ def _pin_resolved(config: TrainConfig, run: dict, explicit: set[str]) -> None:
                     setattr(config, name, saved[name])
                 elif name in _BEFORE_IT_EXISTED and section in run:
                     setattr(config, name, _BEFORE_IT_EXISTED[name])
+                elif name in _FOLLOWED_BEFORE_IT_EXISTED and section in run:
+                    setattr(config, name, getattr(config, _FOLLOWED_BEFORE_IT_EXISTED[name]))
 
 
 def _explicit_flags(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> set[str]:
