@@ -49,13 +49,17 @@ def test_model_card_names_each_design_choice_that_differs_from_the_plain_design(
     from cgan.export.folder import read_config
     from cgan.export.model_card import card_text
 
-    plain = card_text(export, "tester/plain")
-    assert read_config(export / "config.json")[0].d_norm == "spectral" and "spectral norm" not in plain
+    default = card_text(export, "tester/default")
+    assert read_config(export / "config.json")[0].d_norm == "spectral" and "spectral norm" not in default
+    assert "a weight per position" in default and "R1 + R2 penalties (γ = 0.1, every 8 steps)" in default
+    assert "without pushing the generator towards them" in default and "AC-GAN loss" not in default
     config = json.loads((export / "config.json").read_text())
-    config.update(d_norm="none", d_head="spatial")
+    config.update(d_norm="none", d_head="pooled")
+    config["training"]["optimizer"].update(loss="hinge", gamma=0.0, aux_g_weight=1.0)
     (export / "config.json").write_text(json.dumps(config))
     varied = card_text(export, "tester/varied")
-    assert "without spectral norm" in varied and "a weight per position" in varied
+    assert "without spectral norm" in varied and "a weight per position" not in varied
+    assert "AC-GAN loss" in varied and "penalties" not in varied
 
 
 def test_the_token_is_in_no_pushed_file_and_no_log(hub, export, monkeypatch, capsys):

@@ -19,8 +19,8 @@ ARCH_TEXT = {
 }
 
 
-def _design_text(config) -> str:
-    """What the config changes from its family's plain design, in words."""
+def _design_text(config, optimizer: dict[str, Any]) -> str:
+    """What the config and the optimiser settings change from the family's plain design, in words."""
     notes = []
     if config.g_norm == "conditional":
         notes.append("class-conditional BatchNorm in the generator")
@@ -32,9 +32,19 @@ def _design_text(config) -> str:
         notes.append("a discriminator head with a weight per position")
     if config.d_norm == "none":
         notes.append("a discriminator without spectral norm")
-    if config.d_classifier:
+    if config.d_classifier and optimizer.get("aux_g_weight") == 0:
+        notes.append("a discriminator that also learns the classes (an auxiliary classifier head) without pushing "
+                     "the generator towards them")
+    elif config.d_classifier:
         notes.append("trained against a discriminator with an auxiliary classifier head (AC-GAN loss)")
     return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _penalty_text(optimizer: dict[str, Any]) -> str:
+    """The gradient penalties in words, or nothing when the run had none."""
+    if not optimizer.get("gamma"):
+        return ""
+    return f" with R1 + R2 penalties (γ = {optimizer['gamma']:g}, every {optimizer.get('penalty_every', 1)} steps)"
 
 
 def _metrics_rows(metrics: dict[str, Any]) -> str:
@@ -78,7 +88,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     body = [
         f"# {repo_id.split('/')[-1]}: a class-conditional GAN",
         "",
-        f"A conditional GAN (Mirza & Osindero, 2014) trained on **{dataset}** with cgan: {ARCH_TEXT[config.arch]}{_design_text(config)}. "
+        f"A conditional GAN (Mirza & Osindero, 2014) trained on **{dataset}** with cgan: {ARCH_TEXT[config.arch]}{_design_text(config, training.get('optimizer', {}))}. "
         f"The generator takes a {config.z_dim}-dimensional noise vector and a one-hot class and returns a "
         f"{config.native_size}x{config.native_size} image with {config.channels} channel(s). These weights are the "
         f"exponential moving average of the generator, with BatchNorm statistics recomputed for them.",
@@ -103,7 +113,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
         f"- steps: {training.get('steps', 'n/a')}, images seen: {training.get('images_seen', 'n/a')} "
         f"({training.get('epochs', 'n/a')} epochs), wall time: {hours:.2f} h",
         f"- hardware: {training.get('hardware', 'n/a')}; arithmetic: {training.get('precision', 'fp32')}",
-        f"- loss: {training.get('loss', 'n/a')}, batch size {training.get('batch_size', 'n/a')} "
+        f"- loss: {training.get('loss', 'n/a')}{_penalty_text(training.get('optimizer', {}))}, batch size {training.get('batch_size', 'n/a')} "
         f"(effective {training.get('effective_batch_size', 'n/a')}), EMA half-life "
         f"{training.get('ema_halflife_images', 'n/a')} images",
         "",
