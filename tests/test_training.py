@@ -12,7 +12,7 @@ from cgan.training.ema import recalibrate_batchnorm
 from cgan.training.run_folder import RunExistsError
 from cgan.training.schedules import ema_beta
 from cgan.training.losses import discriminator_loss, generator_loss, gradient_penalty
-from conftest import make_trainer, tiny_config
+from conftest import make_trainer
 
 
 def test_a_few_real_steps_give_finite_losses_and_move_the_ema(tmp_path, small_fashion):
@@ -292,14 +292,8 @@ def test_the_gradient_penalties_apply_lazily_every_few_steps(tmp_path, small_fas
     assert torch.equal(discriminator_after(5, 0.0), discriminator_after(5, 10.0))  # between penalty steps
 
 
-def test_a_relativistic_run_trains_and_the_penalties_refuse_several_processes(tmp_path, small_fashion, monkeypatch):
+def test_a_relativistic_run_trains_with_finite_losses(tmp_path, small_fashion):
     trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=6, loss="relativistic", penalty_every=2)
     trainer.fit()
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert all(torch.isfinite(torch.tensor([r["loss_d"], r["loss_g"]])).all() for r in lines)
-    from cgan.training.distributed import Distributed
-    from cgan.training.loop import Trainer
-    monkeypatch.setattr(Distributed, "barrier", lambda self: None)  # rank 0 of two, without a process group
-    with pytest.raises(ValueError, match="single process"):
-        Trainer(tiny_config(tmp_path / "ddp", loss="relativistic"), torch.device("cpu"), Distributed(world_size=2),
-                dataset=small_fashion)

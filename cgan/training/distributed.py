@@ -28,6 +28,17 @@ class Distributed:
         if self.enabled:
             dist.barrier()
 
+    def average_gradients(self, module: torch.nn.Module) -> None:
+        """Average the gradients of module's parameters over the processes, as DDP does in its backward.
+
+        For a backward DDP cannot run (the gradient penalties' double backward goes through the bare module)."""
+        if not self.enabled:
+            return
+        for parameter in module.parameters():
+            if parameter.grad is not None:
+                dist.all_reduce(parameter.grad)  # a sum: gloo has no average
+                parameter.grad /= self.world_size
+
 
 def from_environment() -> Distributed:
     """Read torchrun's RANK / LOCAL_RANK / WORLD_SIZE (all absent for a plain `python train.py`)."""

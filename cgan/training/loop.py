@@ -83,8 +83,6 @@ class Trainer:
         self.step, self.train_seconds = 0, 0.0
         self.synced_train_seconds = 0.0  # train_seconds as all ranks agree on it (refreshed at log steps)
 
-        if info.enabled and self.optim["gamma"]:
-            raise ValueError("the gradient penalties (--gamma) need a single process: DDP cannot reduce their double backward")
         self.autocast, self.arithmetic = arithmetic(config.precision, device)
         self.bf16 = self.arithmetic != "fp32"
         self.networks = StepNetworks(
@@ -246,6 +244,8 @@ class Trainer:
             loss_d = loss_d + gamma * optim["penalty_every"] * gradient_penalty(logits, images)
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
+        if penalise:  # D ran outside DDP: average its gradients over the processes here
+            self.info.average_gradients(self.discriminator)
         self.opt_d.step()
 
         self.discriminator.requires_grad_(False)

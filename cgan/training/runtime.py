@@ -17,8 +17,9 @@ class StepNetworks:
     """The generator and discriminator as a training step calls them.
 
     `g` and `d` are what the step runs (wrapped for several processes, compiled when asked); `d_for_g` is D in
-    the generator's update: the bare module under DDP, as its gradients there are discarded; `d_eager` is `d`
-    never compiled, for the gradient penalties' double backward, which torch.compile does not support."""
+    the generator's update: the bare module under DDP, as its gradients there are discarded; `d_eager` is the bare
+    module, never compiled, for the gradient penalties' double backward, which neither torch.compile nor DDP
+    supports (under DDP the step averages its gradients itself)."""
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, *, device: torch.device, info: Distributed,
                  compile: bool, channels_last: bool):
@@ -32,7 +33,7 @@ class StepNetworks:
             ids = [device.index] if device.type == "cuda" else None
             self.g = nn.parallel.DistributedDataParallel(generator, device_ids=ids)
             self.d = nn.parallel.DistributedDataParallel(discriminator, device_ids=ids)
-        self.d_for_g, self.d_eager = discriminator, self.d
+        self.d_for_g = self.d_eager = discriminator
         self.compiled = compile
         if compile:
             self._compile()
