@@ -74,6 +74,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     folder = Path(export_dir)
     config, metadata = read_config(folder / CONFIG_NAME)
     training = metadata.get("training", {})
+    optimizer = training.get("optimizer", {})
     metrics_path = folder / METRICS_NAME
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else None
     dataset = training.get("dataset", "fashion-mnist")
@@ -88,7 +89,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     body = [
         f"# {repo_id.split('/')[-1]}: a class-conditional GAN",
         "",
-        f"A conditional GAN (Mirza & Osindero, 2014) trained on **{dataset}** with cgan: {ARCH_TEXT[config.arch]}{_design_text(config, training.get('optimizer', {}))}. "
+        f"A conditional GAN (Mirza & Osindero, 2014) trained on **{dataset}** with cgan: {ARCH_TEXT[config.arch]}{_design_text(config, optimizer)}. "
         f"The generator takes a {config.z_dim}-dimensional noise vector and a one-hot class and returns a "
         f"{config.native_size}x{config.native_size} image with {config.channels} channel(s). These weights are the "
         f"exponential moving average of the generator, with BatchNorm statistics recomputed for them.",
@@ -113,7 +114,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
         f"- steps: {training.get('steps', 'n/a')}, images seen: {training.get('images_seen', 'n/a')} "
         f"({training.get('epochs', 'n/a')} epochs), wall time: {hours:.2f} h",
         f"- hardware: {training.get('hardware', 'n/a')}; arithmetic: {training.get('precision', 'fp32')}",
-        f"- loss: {training.get('loss', 'n/a')}{_penalty_text(training.get('optimizer', {}))}, batch size {training.get('batch_size', 'n/a')} "
+        f"- loss: {training.get('loss', 'n/a')}{_penalty_text(optimizer)}, batch size {training.get('batch_size', 'n/a')} "
         f"(effective {training.get('effective_batch_size', 'n/a')}), EMA half-life "
         f"{training.get('ema_halflife_images', 'n/a')} images",
         "",

@@ -235,7 +235,7 @@ class Trainer:
             fake = nets.g(z, condition)  # (B, C, H, W); reused for the G step after D is updated
         images = torch.cat([real, fake.detach()]).requires_grad_(penalise)
         with self.autocast():
-            logits, classes = discriminate(nets.d_eager if penalise else nets.d, images, conditions, aux_weight)
+            logits, classes = discriminate(nets.discriminator if penalise else nets.d, images, conditions, aux_weight)
             logits_real, logits_fake = logits.float().chunk(2)
             loss_d = discriminator_loss(loss_kind, logits_real, logits_fake)
             if aux_weight:  # AC-GAN: D learns the classes of the real images only

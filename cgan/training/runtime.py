@@ -17,9 +17,9 @@ class StepNetworks:
     """The generator and discriminator as a training step calls them.
 
     `g` and `d` are what the step runs (wrapped for several processes, compiled when asked); `d_for_g` is D in
-    the generator's update: the bare module under DDP, as its gradients there are discarded; `d_eager` is the bare
-    module, never compiled, for the gradient penalties' double backward, which neither torch.compile nor DDP
-    supports (under DDP the step averages its gradients itself)."""
+    the generator's update: the bare module under DDP, as its gradients there are discarded. The gradient
+    penalties' double backward, which neither torch.compile nor DDP supports, runs `discriminator` itself (under
+    DDP the step averages its gradients)."""
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, *, device: torch.device, info: Distributed,
                  compile: bool, channels_last: bool):
@@ -33,7 +33,7 @@ class StepNetworks:
             ids = [device.index] if device.type == "cuda" else None
             self.g = nn.parallel.DistributedDataParallel(generator, device_ids=ids)
             self.d = nn.parallel.DistributedDataParallel(discriminator, device_ids=ids)
-        self.d_for_g = self.d_eager = discriminator
+        self.d_for_g = discriminator
         self.compiled = compile
         if compile:
             self._compile()
