@@ -45,8 +45,16 @@ def test_the_detector_says_which_images_it_scored_and_how(pixels):
 
 
 def test_the_detector_stops_once_held_out_accuracy_stops_rising(pixels):
-    result = two_sample_accuracy(pixels[:600], pixels[600:1200], max_epochs=30, patience=2)
+    result = two_sample_accuracy(pixels[:600], pixels[600:1200], max_epochs=30, patience=2, min_epochs=0)
     assert result["epochs"] < 30  # real vs real: nothing to learn, so it stops early
+
+
+def test_the_detector_trains_its_minimum_before_patience_can_stop_it(monkeypatch, pixels):
+    seen = []
+    real_accuracy = detector._accuracy
+    monkeypatch.setattr(detector, "_accuracy", lambda logits, y: seen.append(1) or real_accuracy(logits, y))
+    two_sample_accuracy(pixels[:200], pixels[200:400], max_epochs=30, patience=1, min_epochs=8)
+    assert len(seen) >= 8 + 1  # eight held-out checks at least, then the final score on the test halves
 
 
 def test_the_real_vs_real_floor_is_measured_once_per_sets_and_seed(pixels, tmp_path, monkeypatch):

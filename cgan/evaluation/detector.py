@@ -22,9 +22,10 @@ from cgan.evaluation.classifier import Classifier, as_input, train_epoch
 from cgan.files import cache_dir, write_json
 
 HELD_OUT = 0.1  # share of the training half that decides when to stop
-MAX_EPOCHS, PATIENCE, BATCH_SIZE, LR = 40, 6, 64, 3e-4
+MAX_EPOCHS, MIN_EPOCHS, PATIENCE, BATCH_SIZE, LR = 40, 20, 6, 64, 3e-4
 # Part of every cached floor's key: a change to the recipe (or to Classifier's shape: bump the version) remeasures.
-RECIPE = f"v1 held-out {HELD_OUT} epochs {MAX_EPOCHS} patience {PATIENCE} batch {BATCH_SIZE} lr {LR}"
+RECIPE = (f"v1 held-out {HELD_OUT} epochs {MAX_EPOCHS} at least {MIN_EPOCHS} patience {PATIENCE} batch {BATCH_SIZE} "
+          f"lr {LR}")
 
 
 def _logits(model: Classifier, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
@@ -39,9 +40,11 @@ def _accuracy(logits: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: torch.Tensor, *, seed: int,
-                 max_epochs: int, patience: int, batch_size: int = BATCH_SIZE, lr: float = LR,
-                 progress: bool = False) -> tuple[Classifier, int]:
-    """Train until the held-out accuracy has not risen for `patience` epochs; the best epoch's weights and its number."""
+                 max_epochs: int, patience: int, min_epochs: int = MIN_EPOCHS, batch_size: int = BATCH_SIZE,
+                 lr: float = LR, progress: bool = False) -> tuple[Classifier, int]:
+    """Train at least `min_epochs`, then until the held-out accuracy has not risen for `patience` epochs; the best
+    epoch's weights and its number. Against good samples the held-out accuracy can sit at chance for several epochs
+    before it rises, so patience alone would stop a detector that has not started to learn."""
     torch.manual_seed(seed)
     model = Classifier(channels=x.shape[1], image_size=x.shape[2], num_classes=2)
     # 3e-4 in batches of 64: at 1e-3 in batches of 128 the detector stayed near chance on subtle differences
@@ -55,14 +58,15 @@ def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: t
         accuracy = _accuracy(_logits(model, x_val), y_val)
         if accuracy > best:
             best, best_state, best_epoch = accuracy, copy.deepcopy(model.state_dict()), epoch
-        elif epoch - best_epoch >= patience:
+        elif epoch >= min_epochs and epoch - best_epoch >= patience:
             break
     model.load_state_dict(best_state)
     return model.eval(), best_epoch
 
 
 def two_sample_accuracy(real: np.ndarray, other: np.ndarray, *, seed: int = 0, max_epochs: int = MAX_EPOCHS,
-                        patience: int = PATIENCE, progress: bool = False) -> dict[str, Any]:
+                        patience: int = PATIENCE, min_epochs: int = MIN_EPOCHS,
+                        progress: bool = False) -> dict[str, Any]:
     """Held-out accuracy of a detector trained to tell `real` from `other` (uint8 images, equal counts used).
 
     Also which images it was scored on and how: `scored_real` and `scored_other` index `real` and `other`,
@@ -79,7 +83,8 @@ def two_sample_accuracy(real: np.ndarray, other: np.ndarray, *, seed: int = 0, m
     train = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))]
     held = max(2, int(len(train) * HELD_OUT))
     model, epochs = fit_detector(x[train[held:]], y[train[held:]], x[train[:held]], y[train[:held]], seed=seed,
-                                 max_epochs=max_epochs, patience=patience, progress=progress)
+                                 max_epochs=max_epochs, patience=patience, min_epochs=min_epochs,
+                                 progress=progress)
     logits = _logits(model, x[test])
     return {"accuracy": _accuracy(logits, y[test]), "epochs": epochs, "test_images": len(test),
             "scored_real": real_order[half:], "scored_other": other_order[half:],
