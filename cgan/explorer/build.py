@@ -96,9 +96,10 @@ def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> 
         refresh_details(control.change)
     for slider in generate.sliders:
         refresh_details(slider.release)
-    interpolation_outputs = [interpolation.gif, interpolation.strip, interpolation.animation]
-    for control in interpolation.inputs:
-        control.change(user_error(endpoints.interpolate_all), interpolation.inputs, interpolation_outputs, **SETTLED)
+    # One listener for the page load and every control, so that its runs follow each other and the last
+    # values win: two listeners could finish out of order and leave the load's frames on screen.
+    gr.on([demo.load, *(control.change for control in interpolation.inputs)], user_error(endpoints.interpolate_all),
+          interpolation.inputs, [interpolation.gif, interpolation.strip, interpolation.animation], **SETTLED)
     # A new seed leaves a projected latent behind.
     generate.randomize.click(lambda: (endpoints.random_seed(), ""), None, [generate.seed, generate.latent], **PRIVATE)
     generate.seed.input(lambda: "", None, generate.latent, **PRIVATE)
@@ -109,7 +110,6 @@ def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> 
                        **PRIVATE)
     loaded.then(None, generate.controls, None, js=generate_view.TRIGGER_JS, **PRIVATE)
     refresh_details(loaded.then)
-    loaded.then(user_error(endpoints.interpolate_all), interpolation.inputs, interpolation_outputs, **PRIVATE)
 
 
 def _project_events(endpoints: Endpoints, tabs, project, generate, interpolation) -> None:
