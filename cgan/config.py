@@ -159,6 +159,8 @@ class TrainConfig:
     export_dir: Optional[str] = field(default=None, metadata={"help": "where the final EMA generator is exported; default: OUT_DIR/export"})
     resume: bool = field(default=False, metadata={"help": "continue from the newest checkpoint in OUT_DIR"})
     overwrite: bool = field(default=False, metadata={"help": "delete an existing run in OUT_DIR and start afresh"})
+    init_from: Optional[str] = field(default=None, metadata={"help": "start a new run from a trained generator (export folder or Hub repo USER/REPO): its weights become G and its EMA, D starts afresh; the model flags must match the generator's. Pair with --d-warmup-images and --ema-rampup 0"})
+    d_warmup_images: int = field(default=0, metadata={"help": "train the discriminator alone for this many images at the start of the run, so that a fresh D catches up with a trained G (--init-from) before G learns from it"})
     log_every: int = field(default=50, metadata={"help": "steps between log.jsonl lines"})
     checkpoint_every: int = field(default=500, metadata={"help": "steps between checkpoints (one is also written at the end)"})
     snapshot_every_images: Optional[int] = field(default=None, metadata={"help": "also export the EMA generator to OUT_DIR/snapshots every this many images (for quality-vs-time curves)"})
@@ -205,6 +207,8 @@ class TrainConfig:
             raise ValueError(f"--beta1 must be in [0, 1), got {self.beta1}")
         if self.bn_recalibration_batches < 0:
             raise ValueError("--bn-recalibration-batches must be 0 or more")
+        if self.d_warmup_images < 0:
+            raise ValueError("--d-warmup-images must be 0 or more")
         if self.resume and self.overwrite:
             raise ValueError("--resume and --overwrite contradict each other; pick one")
         if self.push_to_hub is not None and self.push_to_hub.count("/") != 1:

@@ -297,3 +297,32 @@ def test_a_relativistic_run_trains_with_finite_losses(tmp_path, small_fashion):
     trainer.fit()
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert all(torch.isfinite(torch.tensor([r["loss_d"], r["loss_g"]])).all() for r in lines)
+
+
+def test_a_run_can_start_from_a_trained_generator_and_warm_its_discriminator_up_first(tmp_path, small_fashion,
+                                                                                     tiny_export):
+    source = load_export(tiny_export).state_dict()
+    run = make_trainer(tmp_path / "run", small_fashion, init_from=str(tiny_export), d_warmup_images=3 * 16,
+                       max_steps=3)
+    for name, tensor in run.generator.state_dict().items():
+        assert torch.equal(tensor, source[name]) and torch.equal(run.generator_ema.state_dict()[name], tensor), name
+    d_before = {k: v.clone() for k, v in run.discriminator.state_dict().items()}
+    run.fit()  # three steps, all of them the discriminator's warm-up
+    for name, weight in run.generator.named_parameters():
+        assert torch.equal(weight, source[name]), name
+    assert any(not torch.equal(v, d_before[k]) for k, v in run.discriminator.state_dict().items())
+    logged = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [record["loss_g"] for record in logged] == [0.0, 0.0, 0.0]
+    assert load_export(tmp_path / "run" / "export").config.to_dict()["class_names"] == small_fashion.class_names
+
+    on = make_trainer(tmp_path / "run", small_fashion, resume=True, init_from=str(tiny_export),
+                      d_warmup_images=3 * 16, max_steps=5)
+    on.fit()  # past the warm-up, G learns
+    assert any(not torch.equal(weight, source[name]) for name, weight in on.generator.named_parameters())
+    assert json.loads((tmp_path / "run" / "export" / "config.json").read_text())["training"]["init_from"] == str(tiny_export)
+
+
+def test_starting_from_a_generator_of_another_design_is_refused_with_the_difference(tmp_path, small_fashion,
+                                                                                    tiny_export):
+    with pytest.raises(ValueError, match="g_dim 8 there, 16 here"):
+        make_trainer(tmp_path / "run", small_fashion, init_from=str(tiny_export), g_dim=16)

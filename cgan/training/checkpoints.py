@@ -1,4 +1,5 @@
-"""Training checkpoints: tensors and plain data only, written atomically, loaded with weights_only=True."""
+"""What a run starts from: its own checkpoints (tensors and plain data only, written atomically, loaded with
+weights_only=True), or a trained generator that a new run fine-tunes (--init-from)."""
 from __future__ import annotations
 
 import os
@@ -8,6 +9,8 @@ from typing import Any
 
 import torch
 
+from cgan.config import ModelConfig
+from cgan.export import load_generator
 from cgan.files import atomic_path
 
 PATTERN = re.compile(r"^step-(\d+)\.pt$")
@@ -45,3 +48,19 @@ def load_latest(out_dir: str | os.PathLike, map_location: str | torch.device = "
     if not paths:
         return None
     return torch.load(paths[-1], map_location=map_location, weights_only=True)
+
+
+GENERATOR_FIELDS = ("arch", "z_dim", "class_names", "channels", "image_size", "native_size", "g_dim", "g_norm",
+                    "g_upsample")  # what decides the generator's weights
+
+
+def generator_to_start_from(weights: str, model_config: ModelConfig, device: torch.device) -> dict[str, Any]:
+    """The weights of a trained generator (export folder or Hub repo) for a new run's G; ValueError when its
+    design or classes differ from the run's."""
+    theirs, ours = load_generator(weights, device=device), model_config.to_dict()
+    differ = [f"{name} {getattr(theirs.config, name)!r} there, {ours[name]!r} here" for name in GENERATOR_FIELDS
+              if getattr(theirs.config, name) != ours[name]]
+    if differ:
+        raise ValueError(f"--init-from {weights}: that generator differs from this run's ({'; '.join(differ)}); "
+                         "give the model flags it was trained with")
+    return theirs.state_dict()

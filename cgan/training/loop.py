@@ -104,8 +104,13 @@ class Trainer:
         if info.is_main:
             self._check_room()
 
+        self.warmup_steps = config.d_warmup_images // self.global_batch
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
+        elif config.init_from:
+            start = checkpoints.generator_to_start_from(config.init_from, self.model_config, device)
+            self.generator.load_state_dict(start)
+            self.generator_ema.load_state_dict(start)
 
     @property
     def compiled(self) -> bool:
@@ -231,7 +236,8 @@ class Trainer:
         condition = one_hot(labels, self.model_config.num_classes)
         conditions = torch.cat([condition, condition])
         z = torch.randn(real.shape[0], self.model_config.z_dim, device=self.device, generator=self.noise_rng)
-        with self.autocast():
+        warming_up = self.step < self.warmup_steps  # --d-warmup-images: D learns alone, G stays as it is
+        with self.autocast(), torch.set_grad_enabled(not warming_up):
             fake = nets.g(z, condition)  # (B, C, H, W); reused for the G step after D is updated
         images = torch.cat([real, fake.detach()]).requires_grad_(penalise)
         with self.autocast():
@@ -247,6 +253,8 @@ class Trainer:
         if penalise:  # D ran outside DDP: average its gradients over the processes here
             self.info.average_gradients(self.discriminator)
         self.opt_d.step()
+        if warming_up:
+            return torch.stack([loss_d, loss_d.new_zeros(()), logits_real.mean(), logits_fake.mean()]).detach()
 
         self.discriminator.requires_grad_(False)
         with self.autocast():
@@ -291,7 +299,8 @@ class Trainer:
                 "hardware": f"{describe(self.device)} x {self.info.world_size}; {platform.processor() or platform.machine()}",
                 "loss": self.optim["loss"], "optimizer": self.optim, "batch_size": self.batch_size,
                 "precision": self.arithmetic, "effective_batch_size": self.global_batch,
-                "ema_halflife_images": self.config.ema_halflife_images, "seed": self.config.seed, "torch": torch.__version__}
+                "ema_halflife_images": self.config.ema_halflife_images, "seed": self.config.seed, "torch": torch.__version__,
+                **({"init_from": self.config.init_from} if self.config.init_from else {})}
 
     def export(self, folder: Path, *, browser_model: bool = False) -> Path:
         """EMA generator -> config.json + model.safetensors + samples.png (+ model.onnx) in folder, as one set:
