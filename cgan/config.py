@@ -131,7 +131,7 @@ class TrainConfig:
     lr: Optional[float] = field(default=None, metadata={"help": "Adam learning rate of the generator (and of the discriminator unless --lr-d); default: the preset's"})
     lr_d: Optional[float] = field(default=None, metadata={"help": "Adam learning rate of the discriminator; default: the preset's ratio to --lr"})
     lr_decay: Optional[str] = field(default=None, metadata={"help": f"learning-rate schedule over the run's steps: {', '.join(LR_DECAYS)} (linear: to zero at the last step); default: the preset's"})
-    lr_decay_start: Optional[float] = field(default=None, metadata={"help": "fraction of the run (0 to <1) at which a linear decay begins: the learning rate holds until then and falls to zero at the last step; default: the preset's (0: from the first step)"})
+    lr_decay_start: Optional[float] = field(default=None, metadata={"help": "fraction of the run (0 to <1) at which a linear decay begins: the learning rate holds until then and falls to zero at the last step (given alone, it implies --lr-decay linear); default: the preset's (0: from the first step)"})
     beta1: Optional[float] = field(default=None, metadata={"help": "Adam beta1; default: the preset's"})
     beta2: float = field(default=0.999, metadata={"help": "Adam beta2"})
     loss: Optional[str] = field(default=None, metadata={"help": f"GAN loss: {', '.join(LOSSES)}; default: the preset's"})
@@ -268,7 +268,7 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
                  aux_g_weight=preset.get("aux_g_weight", aux_weight) if train.aux_g_weight is None else train.aux_g_weight,
                  lr=lr,
                  lr_d=train.lr_d or lr * preset.get("lr_d_ratio", 1.0),
-                 lr_decay=train.lr_decay or preset.get("lr_decay", "none"),
+                 lr_decay=train.lr_decay or ("linear" if train.lr_decay_start is not None else preset.get("lr_decay", "none")),
                  lr_decay_start=preset.get("lr_decay_start", 0.0) if train.lr_decay_start is None else train.lr_decay_start,
                  batch_size=train.batch_size or preset["batch_size"],
                  beta1=preset["beta1"] if train.beta1 is None else train.beta1, beta2=train.beta2)

@@ -45,6 +45,7 @@ def test_help_explains_every_flag():
     (["--batch-size", "many"], "invalid int value"),
     (["--gamma", "-0.1"], "--gamma must be 0 or more"),
     (["--penalty-every", "0"], "--penalty-every must be positive"),
+    (["--d-warmup-images", "-16"], "--d-warmup-images must be 0 or more"),
 ])
 def test_bad_values_are_clear_errors_before_any_work(tmp_path, args, phrase):
     result = run("train.py", "--out-dir", str(tmp_path / "run"), *args)
@@ -269,3 +270,22 @@ def test_resume_keeps_what_the_preset_resolved_to_when_the_run_started(tmp_path)
 def test_app_refuses_a_bad_cache_limit_clearly(tiny_export, flag, value):
     result = run("app.py", "--weights", str(tiny_export), flag, value, timeout=120)
     assert_clean_error(result, f"{flag} must be a positive number")
+
+
+def test_a_decay_start_given_alone_means_a_linear_decay_on_a_new_run_and_on_a_resume(tmp_path):
+    from cgan.config import resolve
+    from cgan.training.flags import parse_config
+
+    def schedule(config):
+        optim = resolve(config, class_names=[str(i) for i in range(10)], channels=1, native_size=28)[1]
+        return optim["lr_decay"], optim["lr_decay_start"]
+
+    assert schedule(parse_config(["--out-dir", str(tmp_path / "new")], "test")) == ("none", 0.0)  # the preset's
+    assert schedule(parse_config(["--lr-decay-start", "0.5"], "test")) == ("linear", 0.5)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "config.json").write_text(json.dumps({"train": {"arch": "fast", "lr_decay": None},
+                                                     "optimizer": {"lr_decay": "none", "lr_decay_start": 0.0}}))
+    assert schedule(parse_config(["--resume", "--out-dir", str(run_dir)], "test")) == ("none", 0.0)  # as started
+    resumed = parse_config(["--resume", "--out-dir", str(run_dir), "--lr-decay-start", "0.75"], "test")
+    assert schedule(resumed) == ("linear", 0.75)

@@ -116,8 +116,9 @@ def _pin_resolved(config: TrainConfig, run: dict, explicit: set[str]) -> None:
     for section, names in _RESOLVED.items():
         saved = run.get(section, {})
         for name in names:
-            if {"lr_d": "lr", "aux_g_weight": "aux_weight"}.get(name) in explicit:
-                continue  # a new --lr (--aux-weight) without --lr-d (--aux-g-weight) keeps the preset's relation
+            if {"lr_d": "lr", "aux_g_weight": "aux_weight", "lr_decay": "lr_decay_start"}.get(name) in explicit:
+                continue  # a new --lr (--aux-weight) without --lr-d (--aux-g-weight) keeps the preset's relation;
+                # a new --lr-decay-start without --lr-decay means a linear decay
             if getattr(config, name) is None and name not in explicit:
                 if name in saved:
                     setattr(config, name, saved[name])
