@@ -63,7 +63,8 @@ def make_trainer(out_dir, dataset, **overrides):
 
 @pytest.fixture(scope="session")
 def tiny_export(tmp_path_factory, small_fashion):
-    """A generator trained for a few steps and exported: config.json + model.safetensors + samples.png."""
+    """A generator trained for a few steps and exported: config.json, model.safetensors, samples.png, model.onnx and
+    the discriminator."""
     out = tmp_path_factory.mktemp("tiny-run")
     trainer = make_trainer(out / "run", small_fashion, max_steps=6, no_onnx=False)  # with model.onnx
     return trainer.fit()

@@ -7,10 +7,12 @@ import sys
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from cgan.export import WeightsError, load_export, load_generator
 from cgan.export.hub import push_export, push_or_explain
 from cgan.sampling import generate
+from cgan.training.checkpoints import networks_to_start_from
 from conftest import HUB_TOKEN as TOKEN
 from conftest import ROOT
 
@@ -26,7 +28,9 @@ def test_push_then_load_gives_identical_outputs(hub, export, monkeypatch):
     assert torch.equal(generate(loaded, labels, seeds), generate(local, labels, seeds))
     files = hub.state.repos["tester/fashion-cgan"]
     pushed = files.commits[files.branches["main"]]
-    assert {"config.json", "model.safetensors", "samples.png", "README.md"} <= set(pushed)
+    assert {"config.json", "model.safetensors", "discriminator.safetensors", "samples.png", "README.md"} <= set(pushed)
+    _, d_state = networks_to_start_from("tester/fashion-cgan", local.config, torch.device("cpu"))  # --init-from
+    assert all(torch.equal(d_state[k], v) for k, v in load_file(export / "discriminator.safetensors").items())
 
 
 def test_model_card_metadata_parses_and_prose_has_classes_and_config(hub, export, monkeypatch):

@@ -1,8 +1,10 @@
 """The training loop: real steps on Fashion-MNIST, EMA, BatchNorm recalibration, checkpoints and resume."""
 import json
+import shutil
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from cgan.training import checkpoints
 from cgan.export import load_export
@@ -307,6 +309,8 @@ def test_a_run_can_start_from_a_trained_generator_and_warm_its_discriminator_up_
     for name, tensor in run.generator.state_dict().items():
         assert torch.equal(tensor, source[name]) and torch.equal(run.generator_ema.state_dict()[name], tensor), name
     d_before = {k: v.clone() for k, v in run.discriminator.state_dict().items()}
+    assert d_before.keys() == (d_exported := load_file(tiny_export / "discriminator.safetensors")).keys()
+    assert all(torch.equal(d_before[name], d_exported[name]) for name in d_exported)  # D travels with the export
     run.fit()  # three steps, all of them the discriminator's warm-up
     for name, weight in run.generator.named_parameters():
         assert torch.equal(weight, source[name]), name
@@ -320,6 +324,22 @@ def test_a_run_can_start_from_a_trained_generator_and_warm_its_discriminator_up_
     on.fit()  # past the warm-up, G learns
     assert any(not torch.equal(weight, source[name]) for name, weight in on.generator.named_parameters())
     assert json.loads((tmp_path / "run" / "export" / "config.json").read_text())["training"]["init_from"] == str(tiny_export)
+
+
+def test_an_export_without_a_discriminator_or_with_another_design_of_it_starts_d_afresh(tmp_path, small_fashion,
+                                                                                         tiny_export):
+    exported = load_file(tiny_export / "discriminator.safetensors")
+    for name, overrides in (("without", {}), ("other", {"d_dim": 16})):
+        source = tmp_path / name
+        shutil.copytree(tiny_export, source)
+        if name == "without":
+            (source / "discriminator.safetensors").unlink()
+        run = make_trainer(tmp_path / f"run-{name}", small_fashion, init_from=str(source), max_steps=1, **overrides)
+        fresh = run.discriminator.state_dict()
+        if name == "without":  # the run's own seeded initialisation, not the exported weights
+            assert any(not torch.equal(fresh[k], v) for k, v in exported.items())
+        else:  # built to this run's d_dim, which the exported weights would not fit
+            assert any(fresh[k].shape != v.shape for k, v in exported.items())
 
 
 def test_starting_from_a_generator_of_another_design_is_refused_with_the_difference(tmp_path, small_fashion,

@@ -34,14 +34,19 @@ def save_export(generator: nn.Module, export_dir: str | os.PathLike, *, training
     """Write config.json and model.safetensors (atomically) into export_dir; returns the folder."""
     folder = Path(export_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    with atomic_path(folder / WEIGHTS_NAME) as tmp:
-        save_file(state, str(tmp), metadata={"format": "pt"})
+    save_weights(generator, folder / WEIGHTS_NAME)
     config = {"cgan_format": FORMAT_VERSION, **generator.config.to_dict()}
     if training is not None:
         config["training"] = training
     write_json(folder / CONFIG_NAME, config)
     return folder
+
+
+def save_weights(module: nn.Module, path: Path) -> None:
+    """A network's state dict as safetensors (on the CPU), written atomically."""
+    state = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    with atomic_path(path) as tmp:
+        save_file(state, str(tmp), metadata={"format": "pt"})
 
 
 def read_config(path: str | os.PathLike, *, source: str | None = None) -> tuple[ModelConfig, dict[str, Any]]:

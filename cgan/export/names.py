@@ -10,6 +10,7 @@ EVALUATOR_WEIGHTS_NAME = "evaluator.safetensors"  # the evaluation network shipp
 EVALUATOR_INFO_NAME = "evaluator.json"  # its architecture, dataset, class names and test accuracy
 AUTOENCODER_WEIGHTS_NAME = "autoencoder.safetensors"  # the label-free feature network (its bottleneck)
 AUTOENCODER_INFO_NAME = "autoencoder.json"  # its architecture, dataset and reconstruction error
+DISCRIMINATOR_NAME = "discriminator.safetensors"  # the run's discriminator, so that --init-from trains on with it
 
 EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, ONNX_NAME, SAMPLES_NAME, CARD_NAME, METRICS_NAME,
-                EVALUATOR_WEIGHTS_NAME, EVALUATOR_INFO_NAME, AUTOENCODER_WEIGHTS_NAME, AUTOENCODER_INFO_NAME]
+                EVALUATOR_WEIGHTS_NAME, EVALUATOR_INFO_NAME, AUTOENCODER_WEIGHTS_NAME, AUTOENCODER_INFO_NAME, DISCRIMINATOR_NAME]

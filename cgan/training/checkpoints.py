@@ -1,5 +1,6 @@
 """What a run starts from: its own checkpoints (tensors and plain data only, written atomically, loaded with
-weights_only=True), or a trained generator that a new run fine-tunes (--init-from)."""
+weights_only=True), or a trained generator, with its discriminator where the export has one, that a new run
+fine-tunes (--init-from)."""
 from __future__ import annotations
 
 import os
@@ -9,9 +10,12 @@ from typing import Any
 
 import torch
 
+from cgan.checked_weights import expected_shapes, load_checked
 from cgan.config import ModelConfig
 from cgan.export import load_generator
+from cgan.export.names import DISCRIMINATOR_NAME
 from cgan.files import atomic_path
+from cgan.models import build_discriminator
 
 PATTERN = re.compile(r"^step-(\d+)\.pt$")
 KEEP = 2  # newest checkpoints kept; older ones are deleted once a newer one is safely on disk
@@ -52,15 +56,25 @@ def load_latest(out_dir: str | os.PathLike, map_location: str | torch.device = "
 
 GENERATOR_FIELDS = ("arch", "z_dim", "class_names", "channels", "image_size", "native_size", "g_dim", "g_norm",
                     "g_upsample")  # what decides the generator's weights
+DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_norm", "d_head", "d_classifier")  # and D's, beside
 
 
-def generator_to_start_from(weights: str, model_config: ModelConfig, device: torch.device) -> dict[str, Any]:
-    """The weights of a trained generator (export folder or Hub repo) for a new run's G; ValueError when its
-    design or classes differ from the run's."""
+def networks_to_start_from(weights: str, model_config: ModelConfig,
+                           device: torch.device) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The weights of a trained generator (export folder or Hub repo) for a new run's G, and of the discriminator
+    it was trained against for D when the export has one of this run's design (else None: D starts afresh).
+    ValueError when the generator's design or classes differ from the run's."""
     theirs, ours = load_generator(weights, device=device), model_config.to_dict()
     differ = [f"{name} {getattr(theirs.config, name)!r} there, {ours[name]!r} here" for name in GENERATOR_FIELDS
               if getattr(theirs.config, name) != ours[name]]
     if differ:
         raise ValueError(f"--init-from {weights}: that generator differs from this run's ({'; '.join(differ)}); "
                          "give the model flags it was trained with")
-    return theirs.state_dict()
+    d_file = theirs.source_folder / DISCRIMINATOR_NAME
+    if not d_file.is_file() or any(getattr(theirs.config, name) != ours[name] for name in DISCRIMINATOR_FIELDS):
+        return theirs.state_dict(), None
+    try:
+        d_state = load_checked(d_file, expected_shapes(lambda: build_discriminator(model_config)))
+    except ValueError as e:
+        raise ValueError(f"--init-from {weights}: {DISCRIMINATOR_NAME}: {e}") from None
+    return theirs.state_dict(), {name: tensor.to(device) for name, tensor in d_state.items()}

@@ -26,8 +26,9 @@ from cgan.config import ModelConfig, TrainConfig, resolve
 from cgan.data import Dataset, load_dataset, to_float
 from cgan.devices import describe
 from cgan.export import save_export
+from cgan.export.folder import save_weights
 from cgan.export.browser_model import export_onnx
-from cgan.export.names import ONNX_NAME, SAMPLES_NAME
+from cgan.export.names import DISCRIMINATOR_NAME, ONNX_NAME, SAMPLES_NAME
 from cgan.export.replace_set import replacing
 from cgan.files import write_json
 from cgan.models import build_discriminator, build_generator, one_hot
@@ -108,9 +109,15 @@ class Trainer:
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
         elif config.init_from:
-            start = checkpoints.generator_to_start_from(config.init_from, self.model_config, device)
+            start, d_start = checkpoints.networks_to_start_from(config.init_from, self.model_config, device)
             self.generator.load_state_dict(start)
             self.generator_ema.load_state_dict(start)
+            if d_start is not None:
+                self.discriminator.load_state_dict(d_start)
+            if info.is_main:
+                print(f"starting from {config.init_from}: its generator, and "
+                      + ("its discriminator" if d_start is not None else "a fresh discriminator (it has none of this design)"),
+                      flush=True)
 
     @property
     def compiled(self) -> bool:
@@ -308,6 +315,7 @@ class Trainer:
         generator = self.ready_ema()
         with replacing(folder) as staging:
             save_export(generator, staging, training=self.summary())
+            save_weights(self.discriminator, staging / DISCRIMINATOR_NAME)  # for --init-from to train on with
             save_class_grid(generator, staging / SAMPLES_NAME, seeds=GRID_SEEDS)
             if browser_model:
                 try:
