@@ -139,7 +139,6 @@ class TrainConfig:
     penalty_every: int = field(default=8, metadata={"help": "apply the gradient penalties on every this many steps, scaled up by it (lazy regularisation, as in StyleGAN2): each costs about three discriminator passes"})
     aux_weight: Optional[float] = field(default=None, metadata={"help": "weight of an auxiliary classifier loss (AC-GAN) on the discriminator's features: D learns the real images' classes, G is rewarded when D reads its images as their class; 0: off; default: the preset's"})
     aux_g_weight: Optional[float] = field(default=None, metadata={"help": "weight of the auxiliary classifier loss in the generator's update; 0: D still learns the classes but G is not pushed towards what D finds typical of a class (projection keeps the conditioning); default: the preset's (0 for fast), else --aux-weight"})
-    patch_weight: float = field(default=0.0, metadata={"help": "weight in G's loss of a second, patch discriminator: plain convolutions that score every 8x8 patch without the class, trained with the relativistic loss and the penalties of --gamma (cgan/training/patch_critic.py); 0: off"})
     d_conditioning: Optional[str] = field(default=None, metadata={"help": f"how D sees the label: {', '.join(D_CONDITIONINGS)}; default: the preset's"})
     z_dim: Optional[int] = field(default=None, metadata={"help": "noise length; default: the preset's"})
     g_dim: Optional[int] = field(default=None, metadata={"help": "generator width; default: the preset's"})
@@ -201,7 +200,7 @@ class TrainConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
         if self.lr_decay_start is not None and not 0 <= self.lr_decay_start < 1:
             raise ValueError(f"--lr-decay-start must be in [0, 1), got {self.lr_decay_start}")
-        for name in ("aux_weight", "aux_g_weight", "gamma", "patch_weight"):
+        for name in ("aux_weight", "aux_g_weight", "gamma"):
             if getattr(self, name) is not None and not getattr(self, name) >= 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be 0 or more, got {getattr(self, name)}")
         if self.beta1 is not None and not 0 <= self.beta1 < 1:
@@ -267,7 +266,7 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     optim = dict(loss=loss, aux_weight=aux_weight, penalty_every=train.penalty_every,
                  gamma=default_gamma if train.gamma is None else train.gamma,
                  aux_g_weight=preset.get("aux_g_weight", aux_weight) if train.aux_g_weight is None else train.aux_g_weight,
-                 patch_weight=train.patch_weight, lr=lr,
+                 lr=lr,
                  lr_d=train.lr_d or lr * preset.get("lr_d_ratio", 1.0),
                  lr_decay=train.lr_decay or ("linear" if train.lr_decay_start is not None else preset.get("lr_decay", "none")),
                  lr_decay_start=preset.get("lr_decay_start", 0.0) if train.lr_decay_start is None else train.lr_decay_start,

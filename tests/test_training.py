@@ -346,33 +346,3 @@ def test_starting_from_a_generator_of_another_design_is_refused_with_the_differe
                                                                                     tiny_export):
     with pytest.raises(ValueError, match="g_dim 8 there, 16 here"):
         make_trainer(tmp_path / "run", small_fashion, init_from=str(tiny_export), g_dim=16)
-
-
-def test_a_patch_discriminator_scores_every_8x8_patch_and_joins_the_generators_loss(tmp_path, small_fashion):
-    from cgan.training.patch_critic import PatchDiscriminator
-    critic = PatchDiscriminator(channels=1)
-    images = torch.zeros(1, 1, 28, 28, requires_grad=True)
-    logits = critic(images)
-    assert logits.shape == (1, 14 * 14)  # a logit per position of the 14x14 map
-    logits[0, 7 * 14 + 7].backward()  # one position sees an 8x8 patch of the image, nothing else
-    rows, cols = images.grad[0, 0].abs().sum(1).nonzero().flatten(), images.grad[0, 0].abs().sum(0).nonzero().flatten()
-    assert rows.max() - rows.min() + 1 <= 8 and cols.max() - cols.min() + 1 <= 8
-
-    plain = make_trainer(tmp_path / "plain", small_fashion, max_steps=1)
-    assert plain.patch_critic is None and plain.optim["patch_weight"] == 0.0
-    plain.fit()
-    run = make_trainer(tmp_path / "run", small_fashion, max_steps=4, patch_weight=0.5, d_warmup_images=16,
-                       checkpoint_every=2)
-    before = {k: v.clone() for k, v in run.patch_critic.network.state_dict().items()}
-    run.fit()
-    assert any(not torch.equal(v, before[k]) for k, v in run.patch_critic.network.state_dict().items())
-    logged = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
-    assert logged[0]["loss_patch_g"] == 0.0 and logged[0]["loss_patch_d"] > 0  # the warm-up: D and the critic only
-    assert all(0 < r["loss_patch_g"] < r["loss_g"] for r in logged[1:])  # its weighted term is part of G's loss
-    saved = checkpoints.load_latest(tmp_path / "run")
-    assert saved["patch_critic"]["network"].keys() == before.keys()  # a resume continues the critic too
-    resumed = make_trainer(tmp_path / "run", small_fashion, max_steps=5, patch_weight=0.5, resume=True)
-    assert all(torch.equal(v, saved["patch_critic"]["network"][k])
-               for k, v in resumed.patch_critic.network.state_dict().items())
-    with pytest.raises(ValueError, match="no patch discriminator"):
-        make_trainer(tmp_path / "plain", small_fashion, max_steps=2, patch_weight=0.5, resume=True)

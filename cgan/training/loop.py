@@ -37,7 +37,6 @@ from cgan.training import checkpoints
 from cgan.training.distributed import Distributed
 from cgan.training.ema import recalibrate_batchnorm, update_ema
 from cgan.training.losses import discriminator_loss, generator_loss, gradient_penalty
-from cgan.training.patch_critic import PatchCritic
 from cgan.training.run_folder import (append_json_line, check_room, disk_error, lock_run_dir, prepare_run_dir,
                                       truncate_log)
 from cgan.training.runtime import StepNetworks, arithmetic, discriminate, first_step
@@ -46,7 +45,6 @@ from cgan.training.stop_signals import StopRequests
 
 GRID_SEEDS = range(10)  # fixed latents of the per-epoch sample grids
 STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")  # what train_step returns, in order
-PATCH_STAT_NAMES = ("loss_patch_d", "loss_patch_g")  # and after them with --patch-weight
 HOOKS = ("step", "log", "checkpoint", "export", "epoch_end")
 
 
@@ -87,13 +85,6 @@ class Trainer:
         self.synced_train_seconds = 0.0  # train_seconds as all ranks agree on it (refreshed at log steps)
 
         self.autocast, self.arithmetic = arithmetic(config.precision, device)
-        self.patch_critic = None  # --patch-weight: a second discriminator for fine detail
-        self.stat_names = STAT_NAMES + (PATCH_STAT_NAMES if self.optim.get("patch_weight") else ())
-        if self.optim.get("patch_weight"):
-            self.patch_critic = PatchCritic(
-                self.model_config.channels, weight=self.optim["patch_weight"], lr=self.optim["lr_d"], betas=betas,
-                gamma=self.optim["gamma"], penalty_every=self.optim["penalty_every"], device=device, info=info,
-                autocast=self.autocast)
         self.bf16 = self.arithmetic != "fp32"
         self.networks = StepNetworks(
             self.generator, self.discriminator, device=device, info=info,
@@ -159,12 +150,9 @@ class Trainer:
 
     def _network_state(self) -> dict[str, Any]:
         """Weights and optimiser moments: what one training step changes."""
-        state = {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
-                 "generator_ema": self.generator_ema.state_dict(),
-                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
-        if self.patch_critic is not None:
-            state["patch_critic"] = self.patch_critic.state_dict()
-        return state
+        return {"generator": self.generator.state_dict(), "discriminator": self.discriminator.state_dict(),
+                "generator_ema": self.generator_ema.state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
 
     def _load_networks(self, state: dict[str, Any]) -> None:
         self.generator.load_state_dict(state["generator"])
@@ -172,11 +160,6 @@ class Trainer:
         self.generator_ema.load_state_dict(state["generator_ema"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
-        if self.patch_critic is not None:
-            if "patch_critic" not in state:
-                raise ValueError("--resume: the checkpoint has no patch discriminator; resume without --patch-weight, "
-                                 "or start a new run with --init-from")
-            self.patch_critic.load_state_dict(state["patch_critic"])
 
     def _load(self, state: dict[str, Any]) -> None:
         saved = ModelConfig.from_dict(state["model_config"]).to_dict()  # fields added since: their defaults
@@ -244,19 +227,15 @@ class Trainer:
         """Apply the schedule for the current step (plain floats: no device work)."""
         factor = lr_factor(self.optim["lr_decay"], round(self.progress() * 1_000_000), 1_000_000,
                            self.optim.get("lr_decay_start", 0.0))
-        optimizers = [(self.opt_g, self.optim["lr"]), (self.opt_d, self.optim["lr_d"])]
-        if self.patch_critic is not None:
-            optimizers.append((self.patch_critic.optimizer, self.optim["lr_d"]))
-        for optimizer, base in optimizers:
+        for optimizer, base in ((self.opt_g, self.optim["lr"]), (self.opt_d, self.optim["lr_d"])):
             for group in optimizer.param_groups:
                 group["lr"] = base * factor
 
     def train_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """One discriminator and one generator update on a batch.
 
-        Returns (loss_d, loss_g, d_real, d_fake), then with --patch-weight the patch discriminator's loss and its
-        weighted term in loss_g, as one detached device tensor, so the step never waits for the device; the loop
-        reads it only at log steps.
+        Returns (loss_d, loss_g, d_real, d_fake) as one detached device tensor, so the step never
+        waits for the device; the loop reads it only at log steps.
         """
         optim, nets = self.optim, self.networks
         loss_kind, aux_weight, gamma = optim["loss"], optim["aux_weight"], optim["gamma"]
@@ -281,13 +260,8 @@ class Trainer:
         if penalise:  # D ran outside DDP: average its gradients over the processes here
             self.info.average_gradients(self.discriminator)
         self.opt_d.step()
-        patch_stats = []  # the patch discriminator's losses, when there is one
-        if self.patch_critic is not None:
-            patch_stats = [self.patch_critic.update(real, fake, self.step)]
         if warming_up:
-            patch_stats += [loss_d.new_zeros(())] * len(patch_stats)
-            return torch.stack([loss_d, loss_d.new_zeros(()), logits_real.mean(), logits_fake.mean(),
-                                *patch_stats]).detach()
+            return torch.stack([loss_d, loss_d.new_zeros(()), logits_real.mean(), logits_fake.mean()]).detach()
 
         self.discriminator.requires_grad_(False)
         with self.autocast():
@@ -298,15 +272,11 @@ class Trainer:
             loss_g = generator_loss(loss_kind, logits.float(), logits_real.detach())
             if aux_g_weight:
                 loss_g = loss_g + aux_g_weight * F.cross_entropy(classes.float(), labels.long())
-        if self.patch_critic is not None:
-            patch_g = self.patch_critic.generator_loss(fake)  # already weighted
-            loss_g = loss_g + patch_g
-            patch_stats.append(patch_g)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
         self.discriminator.requires_grad_(True)
-        return torch.stack([loss_d, loss_g, logits_real.mean(), logits_fake.mean(), *patch_stats]).detach()
+        return torch.stack([loss_d, loss_g, logits_real.mean(), logits_fake.mean()]).detach()
 
     def first_step(self, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """This process's first step: compiles when compiling, falling back (and undoing the step) on failure."""
@@ -378,7 +348,7 @@ class Trainer:
     def _log(self, window: dict[str, Any]) -> None:
         """One log.jsonl line with the mean statistics since the last one (the one device sync per line)."""
         rate = window["images"] / max(time.perf_counter() - window["start"], 1e-9)
-        losses = dict(zip(self.stat_names, (window["stats"] / window["steps"]).tolist()))
+        losses = dict(zip(STAT_NAMES, (window["stats"] / window["steps"]).tolist()))
         window.update(start=time.perf_counter(), images=0, steps=0)
         window["stats"].zero_()
         record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4),
@@ -426,7 +396,7 @@ class Trainer:
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not info.is_main, unit="step",
                    dynamic_ncols=True, desc=f"{self.model_config.arch}")
         window = {"start": time.perf_counter(), "images": 0, "steps": 0, "bar": bar,
-                  "stats": torch.zeros(len(self.stat_names), device=self.device)}  # sums since the last log line
+                  "stats": torch.zeros(len(STAT_NAMES), device=self.device)}  # sums since the last log line
         warm = False  # has this process made its first step (which may compile)?
         with StopRequests(enabled=not info.enabled) as stop:
             while self.step < self.total_steps:

@@ -1,0 +1,61 @@
+"""The filters experiments/detector_scales.py shows the detector images through, and the design overrides of
+experiments/discriminator_as_detector.py."""
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def scales():
+    return load("detector_scales")
+
+
+def test_random_crops_are_pieces_of_each_image_at_the_same_positions_for_equal_sets(scales):
+    images = np.arange(5 * 28 * 28, dtype=np.int64).reshape(5, 28, 28) % 251
+    crops = scales.random_crops(images.astype(np.uint8), 8, seed=3)
+    assert crops.shape == (5, 8, 8)
+    for image, crop in zip(images, crops):
+        r, c = np.argwhere(image == crop[0, 0])[0]  # the values of each row are distinct: one match
+        assert np.array_equal(image[r:r + 8, c:c + 8], crop)
+    assert np.array_equal(crops, scales.random_crops(images.astype(np.uint8), 8, seed=3))
+
+
+def test_random_shifts_move_each_image_by_zero_or_one_pixel_and_fill_with_zeros(scales):
+    images = np.random.default_rng(0).integers(1, 256, (40, 6, 6)).astype(np.uint8)
+    shifted = scales.random_shifts(images, seed=1)
+    moves = set()
+    for image, out in zip(images, shifted):
+        dy, dx = int(out[0].sum() == 0), int(out[:, 0].sum() == 0)  # a zero first row (column): moved down (right)
+        assert np.array_equal(out[dy:, dx:], image[:6 - dy, :6 - dx])
+        moves.add((dy, dx))
+    assert moves == {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+def test_spectrum_matching_gives_the_targets_mean_power_and_keeps_each_mean(scales):
+    rng = np.random.default_rng(0)
+    smooth = np.clip(rng.normal(128, 20, (200, 16, 16)), 0, 255)
+    smooth = ((smooth + np.roll(smooth, 1, 1) + np.roll(smooth, 1, 2)) / 3).astype(np.uint8)  # less fine detail
+    target = np.clip(rng.normal(128, 20, (200, 16, 16)), 0, 255).astype(np.uint8)
+    matched = scales.spectrum_matched(smooth, target)
+    wanted = scales.mean_power(target)[1:, 1:]  # leaves out frequency (0, 0), the removed mean, which has no power
+    before = np.abs(scales.mean_power(smooth)[1:, 1:] / wanted - 1).mean()
+    after = np.abs(scales.mean_power(matched)[1:, 1:] / wanted - 1).mean()
+    assert before > 0.3 and after < 0.05
+    assert np.abs(matched.mean(axis=(1, 2)) - smooth.mean(axis=(1, 2))).max() < 1.0
+
+
+def test_design_variants_parse_into_config_overrides():
+    parse = load("discriminator_as_detector").parse_variant
+    assert parse("shipped:") == ("shipped", {})
+    assert parse("wide, plain:d_dim=64,d_norm=none") == ("wide, plain", {"d_dim": 64, "d_norm": "none"})
