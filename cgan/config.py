@@ -30,7 +30,7 @@ TRACKERS = ("none", "tensorboard", "trackio")
 # Bounds on every size in config.json, generous for real models, so that a hostile or mistyped config is refused
 # before a network is built (cgan.checked_weights also caps the total size of the network).
 MODEL_LIMITS = {"z_dim": 4096, "channels": 4, "image_size": 512, "native_size": 512, "g_dim": 4096, "d_dim": 4096,
-                "d_depth": 8, "d_full_depth": 8}
+                "d_depth": 8}
 MAX_CLASSES = 10_000
 MAX_CLASS_NAME = 200
 
@@ -52,7 +52,6 @@ class ModelConfig:
     g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
     g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
-    d_full_depth: int = 1  # fast discriminator: 3x3 convs at the full image size, before it first downsamples
     d_norm: str = "spectral"  # discriminator weights: spectral (spectral norm) or none (plain; pair with --gamma)
     d_head: str = "pooled"  # fast discriminator: pooled (sum over positions) or spatial (a weight per position)
     d_classifier: bool = False  # discriminator also has an auxiliary classifier head (AC-GAN), for --aux-weight
@@ -87,8 +86,6 @@ class ModelConfig:
                              "the fast or reference preset")
         if self.arch == "reference" and self.image_size != 32:
             raise ValueError("the reference architecture works at 32x32; use --image-size 32")
-        if self.d_full_depth != 1 and self.arch != "fast":
-            raise ValueError("full-size discriminator convolutions (--d-full-depth) are part of the fast preset's design")
         if self.d_head == "spatial" and self.arch != "fast":
             raise ValueError("a spatial discriminator head (--d-head spatial) is part of the fast preset's design")
         if self.arch == "fast" and self.image_size % 4:
@@ -147,7 +144,6 @@ class TrainConfig:
     g_dim: Optional[int] = field(default=None, metadata={"help": "generator width; default: the preset's"})
     d_dim: Optional[int] = field(default=None, metadata={"help": "discriminator width; default: the preset's"})
     d_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: convs at each lower resolution; default: the preset's"})
-    d_full_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: 3x3 convs at the full image size before it first downsamples, where the finest detail is; default: the preset's (1)"})
     g_norm: Optional[str] = field(default=None, metadata={"help": f"generator BatchNorm: {', '.join(G_NORMS)}; default: the preset's"})
     g_upsample: Optional[str] = field(default=None, metadata={"help": f"generator upsampling: {', '.join(G_UPSAMPLES)}; default: the preset's"})
     d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone); default: the preset's"})
@@ -193,8 +189,7 @@ class TrainConfig:
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
         positive = ["epochs", "beta2", "penalty_every", "ema_halflife_images", "log_every", "checkpoint_every"]
-        optional_positive = ["batch_size", "max_steps", "max_minutes", "lr", "lr_d", "image_size", "z_dim", "g_dim", "d_dim",
-                             "d_depth", "d_full_depth",
+        optional_positive = ["batch_size", "max_steps", "max_minutes", "lr", "lr_d", "image_size", "z_dim", "g_dim", "d_dim", "d_depth",
                              "snapshot_every_images", "push_every"]
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
@@ -253,8 +248,7 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     if device_type == "cuda":
         preset.update(preset.get("gpu", {}))
     model_fields = dict(preset["model"])
-    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "d_full_depth", "g_norm", "g_upsample", "d_norm",
-                 "d_head"):
+    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "d_norm", "d_head"):
         if getattr(train, name) is not None:
             model_fields[name] = getattr(train, name)
     aux_weight = preset.get("aux_weight", 0.0) if train.aux_weight is None else train.aux_weight

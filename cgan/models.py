@@ -153,8 +153,7 @@ class ConvDiscriminator(nn.Module):
 
     d_conditioning="channels": the one-hot label is broadcast as extra input planes (reference).
     d_conditioning="projection": logit = psi(h) + <embed(y), h> on the last features h (Miyato & Koyama 2018).
-    fast: d_full_depth 3x3 convs at full size s, then d_depth convs at each of s/2 and s/4 (the first of them
-    downsamples); d_head="spatial" reads the
+    fast: d_depth convs at each of s/2 and s/4 (the first of them downsamples); d_head="spatial" reads the
     s/4 map with a weight per position instead of summing over positions.
     d_classifier: a linear head on the same features gives class logits (AC-GAN);
     forward(..., classes=True) returns (logit, class_logits).
@@ -179,9 +178,7 @@ class ConvDiscriminator(nn.Module):
             features = 2 * dim
         else:
             extra = config.d_depth - 1  # further 3x3 convs at s/2 and at s/4
-            layers = [conv(in_ch, dim, 3), act()]
-            layers += [m for _ in range(config.d_full_depth - 1) for m in (conv(dim, dim, 3), act())]  # full size
-            layers += [conv(dim, 2 * dim, 4, 2, 1), act()]  # s/2
+            layers = [conv(in_ch, dim, 3), act(), conv(dim, 2 * dim, 4, 2, 1), act()]  # s/2
             layers += [m for _ in range(extra) for m in (conv(2 * dim, 2 * dim, 3), act())]
             layers += [conv(2 * dim, 4 * dim, 4, 2, 1), act()]  # s/4
             layers += [m for _ in range(extra) for m in (conv(4 * dim, 4 * dim, 3), act())]

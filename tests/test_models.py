@@ -99,7 +99,7 @@ def test_config_rejects_unbuildable_values():
 
 DESIGN_VARIANTS = [dict(g_norm="conditional"), dict(g_upsample="nearest"), dict(d_depth=2), dict(d_norm="none"),
                    dict(d_head="spatial"), dict(g_norm="conditional", g_upsample="nearest", d_depth=2),
-                   dict(d_depth=2, d_norm="none", d_head="spatial", d_classifier=True), dict(d_full_depth=2)]
+                   dict(d_depth=2, d_norm="none", d_head="spatial", d_classifier=True)]
 
 
 @pytest.mark.parametrize("overrides", DESIGN_VARIANTS)
@@ -160,20 +160,6 @@ def test_deeper_discriminator_adds_a_conv_at_each_lower_resolution():
     deep = build_discriminator(tiny_model("fast", d_depth=2))
     count = lambda net: sum(isinstance(m, torch.nn.Conv2d) for m in net.modules())  # noqa: E731
     assert count(deep) == count(shallow) + 2
-
-
-def test_a_full_size_discriminator_conv_keeps_the_image_size_before_the_first_downsampling():
-    config = tiny_model("fast", d_full_depth=2)
-    D = build_discriminator(config)
-    convs = [m for m in D.features if isinstance(m, torch.nn.Conv2d)]
-    assert len(convs) == len([m for m in build_discriminator(tiny_model("fast")).features
-                              if isinstance(m, torch.nn.Conv2d)]) + 1
-    assert [c.stride for c in convs[:3]] == [(1, 1), (1, 1), (2, 2)]  # two at full size, then the downsampling
-    assert ModelConfig.from_dict({k: v for k, v in config.to_dict().items() if k != "d_full_depth"}).d_full_depth == 1
-    with pytest.raises(ValueError, match="d-full-depth"):
-        ModelConfig(arch="reference", image_size=32, d_full_depth=2).validate()
-    with pytest.raises(ValueError, match="d_full_depth"):
-        ModelConfig(d_full_depth=0).validate()
 
 
 @pytest.mark.parametrize("arch", ["fast", "reference"])

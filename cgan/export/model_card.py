@@ -28,8 +28,6 @@ def _design_text(config, optimizer: dict[str, Any]) -> str:
         notes.append("nearest-neighbour upsampling with 3x3 convolutions")
     if config.arch == "fast" and config.d_depth > 1:
         notes.append(f"{config.d_depth} discriminator convolutions at each lower resolution")
-    if config.arch == "fast" and config.d_full_depth > 1:
-        notes.append(f"{config.d_full_depth} discriminator convolutions at full size")
     if config.arch == "fast" and config.d_head == "spatial":
         notes.append("a discriminator head with a weight per position")
     if config.d_norm == "none":

@@ -56,7 +56,7 @@ def load_latest(out_dir: str | os.PathLike, map_location: str | torch.device = "
 
 GENERATOR_FIELDS = ("arch", "z_dim", "class_names", "channels", "image_size", "native_size", "g_dim", "g_norm",
                     "g_upsample")  # what decides the generator's weights
-DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_full_depth", "d_norm", "d_head", "d_classifier")  # and D's, beside
+DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_norm", "d_head", "d_classifier")  # and D's, beside
 
 
 def networks_to_start_from(weights: str, model_config: ModelConfig,
