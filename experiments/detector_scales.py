@@ -81,7 +81,14 @@ def main():
     if args.shift:
         views.append(("each moved 0 or 1 pixel down and right at random", lambda images: random_shifts(images, 7)))
     if args.spectrum_matched:
-        matched = spectrum_matched(fake, load_dataset("fashion-mnist", train=True).pixels()[:20000])
+        train = load_dataset("fashion-mnist", train=True).pixels()[:20000]
+        matched = spectrum_matched(fake, train)
+        ratio = mean_power(fake) / mean_power(train)
+        ratio[0, 0] = 1.0
+        most, least = (tuple(int(i) for i in np.unravel_index(f(ratio), ratio.shape)) for f in (np.argmax, np.argmin))
+        print(f"samples' power / training images': {ratio.min():.3f} (frequency {least}) to {ratio.max():.3f} "
+              f"(frequency {most}); spectrum matching moves a pixel by {np.abs(matched - fake.astype(int)).mean():.2f} "
+              "grey levels on average")
         views.append(("samples spectrum-matched, real images as they are", lambda images: matched
                       if images is fake else images))
     print(f"| real vs {args.weights}, seen as | accuracy, seeds {' / '.join(map(str, args.seeds))} | mean | epochs "
