@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from cgan.config import ModelConfig  # noqa: E402
 from cgan.data import load_dataset  # noqa: E402
 from cgan.evaluation.classifier import as_input  # noqa: E402
-from cgan.evaluation.detector import BATCH_SIZE, HELD_OUT, LR, MAX_EPOCHS, MIN_EPOCHS, PATIENCE  # noqa: E402
+from cgan.evaluation.detector import BATCH_SIZE, LR, MAX_EPOCHS, MIN_EPOCHS, PATIENCE, split_halves  # noqa: E402
 from cgan.export import load_generator  # noqa: E402
 from cgan.models import build_discriminator, one_hot  # noqa: E402
 from cgan.sampling import generate_dataset  # noqa: E402
@@ -86,18 +86,12 @@ def main():
     test = load_dataset("fashion-mnist", train=False)
     real, real_labels = test.pixels(), test.labels.numpy()
     fake, fake_labels = generate_dataset(generator, per_class=args.per_class, progress=False)
-    count = min(len(real), len(fake))
-    rng = np.random.default_rng(args.seed)
-    real_order, fake_order = rng.permutation(len(real))[:count], rng.permutation(len(fake))[:count]
+    real_order, fake_order, train, held, test_idx = split_halves(len(real), len(fake), args.seed)
+    count = len(real_order)
     x = as_input(np.concatenate([real[real_order], fake[fake_order]]))
     classes = torch.as_tensor(np.concatenate([real_labels[real_order], fake_labels[fake_order]])).long()
     c = one_hot(classes, generator.config.num_classes)
     y = torch.cat([torch.ones(count, dtype=torch.long), torch.zeros(count, dtype=torch.long)])  # real -> 1
-    half = count // 2
-    train = torch.cat([torch.arange(0, half), torch.arange(count, count + half)])
-    train = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(args.seed))]
-    test_idx = torch.cat([torch.arange(half, count), torch.arange(count + half, 2 * count)])
-    cut = int(len(train) * HELD_OUT)
     print(f"| discriminator design, trained as a detector (seed {args.seed}) | held-out accuracy | best epoch | "
           "seconds |")
     print("|---|---|---|---|")
@@ -105,7 +99,7 @@ def main():
         name, overrides = parse_variant(text)
         config = ModelConfig.from_dict({**generator.config.to_dict(), **overrides})
         started = time.perf_counter()
-        score, epoch = fit_and_score(config, x, c, y, train[cut:], train[:cut], test_idx, args.seed)
+        score, epoch = fit_and_score(config, x, c, y, train, held, test_idx, args.seed)
         print(f"| {name} {overrides or ''} | {score:.3f} | {epoch} | {time.perf_counter() - started:.0f} |",
               flush=True)
 

@@ -64,6 +64,22 @@ def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: t
     return model.eval(), best_epoch
 
 
+def split_halves(real_count: int, other_count: int, seed: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor,
+                                                                        torch.Tensor, torch.Tensor]:
+    """The two-sample test's layout: which images of each set take part (equal counts, in random order), and, as
+    indices into them concatenated (real first), the training half (shuffled), the part of it held out to decide
+    when to stop, and the half that is scored."""
+    count = min(real_count, other_count)
+    rng = np.random.default_rng(seed)
+    real_order, other_order = rng.permutation(real_count)[:count], rng.permutation(other_count)[:count]
+    half = count // 2
+    test = torch.cat([torch.arange(half, count), torch.arange(count + half, 2 * count)])
+    train = torch.cat([torch.arange(0, half), torch.arange(count, count + half)])
+    train = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))]
+    held = max(2, int(len(train) * HELD_OUT))
+    return real_order, other_order, train[held:], train[:held], test
+
+
 def two_sample_accuracy(real: np.ndarray, other: np.ndarray, *, seed: int = 0, max_epochs: int = MAX_EPOCHS,
                         patience: int = PATIENCE, min_epochs: int = MIN_EPOCHS,
                         progress: bool = False) -> dict[str, Any]:
@@ -71,20 +87,12 @@ def two_sample_accuracy(real: np.ndarray, other: np.ndarray, *, seed: int = 0, m
 
     Also which images it was scored on and how: `scored_real` and `scored_other` index `real` and `other`,
     `p_generated` is its probability of 'generated' for those real images, then for those others."""
-    count = min(len(real), len(other))
-    rng = np.random.default_rng(seed)
-    real_order, other_order = rng.permutation(len(real))[:count], rng.permutation(len(other))[:count]
-    real, other = real[real_order], other[other_order]
-    half = count // 2
-    x = as_input(np.concatenate([real, other]))
+    real_order, other_order, train, held, test = split_halves(len(real), len(other), seed)
+    count, half = len(real_order), len(real_order) // 2
+    x = as_input(np.concatenate([real[real_order], other[other_order]]))
     y = torch.cat([torch.zeros(count, dtype=torch.long), torch.ones(count, dtype=torch.long)])
-    test = torch.cat([torch.arange(half, count), torch.arange(count + half, 2 * count)])
-    train = torch.cat([torch.arange(0, half), torch.arange(count, count + half)])
-    train = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))]
-    held = max(2, int(len(train) * HELD_OUT))
-    model, epochs = fit_detector(x[train[held:]], y[train[held:]], x[train[:held]], y[train[:held]], seed=seed,
-                                 max_epochs=max_epochs, patience=patience, min_epochs=min_epochs,
-                                 progress=progress)
+    model, epochs = fit_detector(x[train], y[train], x[held], y[held], seed=seed, max_epochs=max_epochs,
+                                 patience=patience, min_epochs=min_epochs, progress=progress)
     logits = _logits(model, x[test])
     return {"accuracy": _accuracy(logits, y[test]), "epochs": epochs, "test_images": len(test),
             "scored_real": real_order[half:], "scored_other": other_order[half:],
