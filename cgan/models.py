@@ -6,12 +6,13 @@ takes (images, condition) and returns one logit per image, shape (B,).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils import spectral_norm
+from torch.nn.utils import remove_spectral_norm, spectral_norm
 
 from cgan.config import ModelConfig
 
@@ -247,6 +248,17 @@ def build_discriminator(config: ModelConfig) -> nn.Module:
     config.validate()
     net = MaxoutDiscriminator(config) if config.arch == "paper" else ConvDiscriminator(config)
     return net
+
+
+def plain_discriminator_weights(spectral_state: dict[str, torch.Tensor], config: ModelConfig) -> dict[str, torch.Tensor]:
+    """The weights of a spectral-norm discriminator (of config's design with d_norm="spectral") as the plain
+    weights of d_norm="none" that compute the same logits: each weight divided by its stored norm estimate."""
+    net = build_discriminator(dataclasses.replace(config, d_norm="spectral"))
+    net.load_state_dict(spectral_state)
+    for module in net.modules():
+        if hasattr(module, "weight_orig"):
+            remove_spectral_norm(module)  # uses the stored power-iteration vectors; no further iteration
+    return {name: tensor.detach() for name, tensor in net.state_dict().items()}
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from cgan.config import ModelConfig
-from cgan.models import ProjectFromVector, build_discriminator, build_generator, one_hot
+from cgan.models import ProjectFromVector, build_discriminator, build_generator, one_hot, plain_discriminator_weights
 from cgan.sampling import generate
 from cgan.training.ema import recalibrate_batchnorm
 
@@ -138,6 +138,23 @@ def test_discriminator_weights_are_spectral_normed_unless_told_otherwise():
     normed, plain = build_discriminator(tiny_model("fast")), build_discriminator(tiny_model("fast", d_norm="none"))
     assert parametrized(normed) == 5 and parametrized(plain) == 0  # 3 convs, the logit and the projection
     assert [type(m) for m in normed.modules()] == [type(m) for m in plain.modules()]
+
+
+def test_a_spectral_normed_discriminator_becomes_plain_weights_with_the_same_logits():
+    normed = build_discriminator(tiny_model("fast", d_head="spatial", d_classifier=True))
+    images, condition = torch.randn(6, 1, 28, 28), one_hot(torch.arange(6), 10)
+    normed.train()
+    for _ in range(3):  # power iterations move the stored norm estimate away from its first draw
+        normed(images, condition)
+    plain = build_discriminator(tiny_model("fast", d_head="spatial", d_classifier=True, d_norm="none"))
+    plain.load_state_dict(plain_discriminator_weights(normed.state_dict(), plain.config))
+    normed.eval(), plain.eval()
+    with torch.no_grad():
+        (logit, classes), (plain_logit, plain_classes) = normed(images, condition, True), plain(images, condition, True)
+    assert torch.allclose(logit, plain_logit, atol=1e-5) and torch.allclose(classes, plain_classes, atol=1e-5)
+    assert not any(hasattr(m, "weight_orig") for m in plain.modules())
+    raw = normed.state_dict()["features.0.weight_orig"]
+    assert not torch.allclose(plain.state_dict()["features.0.weight"], raw)  # divided by its norm, not copied
 
 
 def test_a_spatial_head_weighs_each_position_where_the_pooled_head_sums_them():

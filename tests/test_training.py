@@ -8,7 +8,7 @@ from safetensors.torch import load_file
 
 from cgan.training import checkpoints
 from cgan.export import load_export
-from cgan.models import one_hot
+from cgan.models import build_discriminator, one_hot
 from cgan.sampling import generate
 from cgan.training.ema import recalibrate_batchnorm
 from cgan.training.run_folder import RunExistsError
@@ -340,6 +340,18 @@ def test_an_export_without_a_discriminator_or_with_another_design_of_it_starts_d
             assert any(not torch.equal(fresh[k], v) for k, v in exported.items())
         else:  # built to this run's d_dim, which the exported weights would not fit
             assert any(fresh[k].shape != v.shape for k, v in exported.items())
+
+
+def test_a_run_without_spectral_norm_starts_from_the_exported_spectral_discriminator_unchanged(
+        tmp_path, small_fashion, tiny_export):
+    exported = build_discriminator(load_export(tiny_export).config)
+    exported.load_state_dict(load_file(tiny_export / "discriminator.safetensors"))
+    run = make_trainer(tmp_path / "run", small_fashion, init_from=str(tiny_export), d_norm="none", max_steps=1)
+    assert not any(hasattr(m, "weight_orig") for m in run.discriminator.modules())
+    images, condition = torch.rand(4, 1, 28, 28) * 2 - 1, one_hot(torch.arange(4), 10)
+    exported.eval(), run.discriminator.eval()
+    with torch.no_grad():
+        assert torch.allclose(exported(images, condition), run.discriminator(images, condition), atol=1e-5)
 
 
 def test_starting_from_a_generator_of_another_design_is_refused_with_the_difference(tmp_path, small_fashion,

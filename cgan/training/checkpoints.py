@@ -3,6 +3,7 @@ weights_only=True), or a trained generator, with its discriminator where the exp
 fine-tunes (--init-from)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ from cgan.config import ModelConfig
 from cgan.export import load_generator
 from cgan.export.names import DISCRIMINATOR_NAME
 from cgan.files import atomic_path
-from cgan.models import build_discriminator
+from cgan.models import build_discriminator, plain_discriminator_weights
 
 PATTERN = re.compile(r"^step-(\d+)\.pt$")
 KEEP = 2  # newest checkpoints kept; older ones are deleted once a newer one is safely on disk
@@ -63,6 +64,8 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
                            device: torch.device) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The weights of a trained generator (export folder or Hub repo) for a new run's G, and of the discriminator
     it was trained against for D when the export has one of this run's design (else None: D starts afresh).
+    A spectral-norm discriminator also starts a run with d_norm="none": its weights become the plain ones that
+    compute the same logits, which the gradient penalties alone then keep in check.
     ValueError when the generator's design or classes differ from the run's."""
     theirs, ours = load_generator(weights, device=device), model_config.to_dict()
     differ = [f"{name} {getattr(theirs.config, name)!r} there, {ours[name]!r} here" for name in GENERATOR_FIELDS
@@ -71,10 +74,15 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
         raise ValueError(f"--init-from {weights}: that generator differs from this run's ({'; '.join(differ)}); "
                          "give the model flags it was trained with")
     d_file = theirs.source_folder / DISCRIMINATOR_NAME
-    if not d_file.is_file() or any(getattr(theirs.config, name) != ours[name] for name in DISCRIMINATOR_FIELDS):
+    unnormed = theirs.config.d_norm == "spectral" and ours["d_norm"] == "none"
+    d_config = dataclasses.replace(model_config, d_norm="spectral") if unnormed else model_config
+    if not d_file.is_file() or any(getattr(theirs.config, name) != getattr(d_config, name)
+                                   for name in DISCRIMINATOR_FIELDS):
         return theirs.state_dict(), None
     try:
-        d_state = load_checked(d_file, expected_shapes(lambda: build_discriminator(model_config)))
+        d_state = load_checked(d_file, expected_shapes(lambda: build_discriminator(d_config)))
     except ValueError as e:
         raise ValueError(f"--init-from {weights}: {DISCRIMINATOR_NAME}: {e}") from None
+    if unnormed:
+        d_state = plain_discriminator_weights(d_state, model_config)
     return theirs.state_dict(), {name: tensor.to(device) for name, tensor in d_state.items()}
