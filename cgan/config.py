@@ -159,7 +159,7 @@ class TrainConfig:
     export_dir: Optional[str] = field(default=None, metadata={"help": "where the final EMA generator is exported; default: OUT_DIR/export"})
     resume: bool = field(default=False, metadata={"help": "continue from the newest checkpoint in OUT_DIR"})
     overwrite: bool = field(default=False, metadata={"help": "delete an existing run in OUT_DIR and start afresh"})
-    init_from: Optional[str] = field(default=None, metadata={"help": "start a new run from a trained generator (export folder or Hub repo USER/REPO): its weights become G and its EMA, and its discriminator.safetensors D where it has one of this design, else D starts afresh (then pair with --d-warmup-images); the model flags must match the generator's. Pair with --ema-rampup 0"})
+    init_from: Optional[str] = field(default=None, metadata={"help": "start a new run from a trained generator (export folder or Hub repo USER/REPO): its weights become G and its EMA, and its discriminator.safetensors D where it has one of this design (a spectral-norm one also starts --d-norm none, as the plain weights with the same logits), else D starts afresh (then pair with --d-warmup-images); the model flags must match the generator's. Pair with --ema-rampup 0"})
     d_warmup_images: int = field(default=0, metadata={"help": "train the discriminator alone for this many images at the start of the run, so that a fresh D catches up with a trained G (--init-from of an export without a discriminator) before G learns from it"})
     log_every: int = field(default=50, metadata={"help": "steps between log.jsonl lines"})
     checkpoint_every: int = field(default=500, metadata={"help": "steps between checkpoints (one is also written at the end)"})
