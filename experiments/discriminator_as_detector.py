@@ -8,6 +8,10 @@ design, trained to convergence, tells the samples from real images about as well
 within its reach and the online game is what keeps it from G; if not, the design cannot see it.
 
     python experiments/discriminator_as_detector.py weights --variant shipped: --variant plain:d_norm=none
+
+--detector-shape trains the detector's own network (the evaluation network's layers with one logit, no class
+input) the same way, with its BatchNorm layers or without them ("plain"), to see which of its parts a
+discriminator lacks.
 """
 import argparse
 import copy
@@ -18,13 +22,14 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cgan.config import ModelConfig  # noqa: E402
 from cgan.data import load_dataset  # noqa: E402
-from cgan.evaluation.classifier import as_input  # noqa: E402
+from cgan.evaluation.classifier import Classifier, as_input  # noqa: E402
 from cgan.evaluation.detector import BATCH_SIZE, LR, MAX_EPOCHS, MIN_EPOCHS, PATIENCE, split_halves  # noqa: E402
 from cgan.export import load_generator  # noqa: E402
 from cgan.models import build_discriminator, one_hot  # noqa: E402
@@ -41,6 +46,21 @@ def parse_variant(text: str) -> tuple[str, dict]:
     return name, overrides
 
 
+class DetectorShaped(nn.Module):
+    """The evaluation network's layers with one logit; BatchNorm replaced by identity unless `batchnorm`.
+    Takes (images, condition) like a discriminator and ignores the condition, as the detector does."""
+
+    def __init__(self, channels: int, image_size: int, batchnorm: bool):
+        super().__init__()
+        net = Classifier(channels=channels, image_size=image_size, num_classes=1)
+        if not batchnorm:
+            net.body = nn.Sequential(*(nn.Identity() if isinstance(m, nn.BatchNorm2d) else m for m in net.body))
+        self.net = net
+
+    def forward(self, images: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        return self.net(images).squeeze(1)
+
+
 def accuracy(model, x, c, y) -> float:
     model.eval()
     with torch.inference_mode():
@@ -49,10 +69,10 @@ def accuracy(model, x, c, y) -> float:
     return ((logits > 0).long() == y).float().mean().item()
 
 
-def fit_and_score(config: ModelConfig, x, c, y, train, held, test, seed: int) -> tuple[float, int]:
-    """The detector's recipe on a discriminator; its held-out accuracy on `test` and the best epoch."""
+def fit_and_score(build, x, c, y, train, held, test, seed: int) -> tuple[float, int]:
+    """The detector's recipe on the network build() makes; its held-out accuracy on `test` and the best epoch."""
     torch.manual_seed(seed)
-    model = build_discriminator(config)
+    model = build()
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     rng = torch.Generator().manual_seed(seed)
     best, best_state, best_epoch = -1.0, None, 0
@@ -79,6 +99,8 @@ def main():
     parser.add_argument("--variant", action="append", default=[],
                         help="NAME:field=value,... overrides of the design's config (repeatable); NAME: alone is "
                              "the design as it is")
+    parser.add_argument("--detector-shape", action="append", default=[], choices=("batchnorm", "plain"),
+                        help="also train the detector's own network, with its BatchNorm or without (repeatable)")
     parser.add_argument("--per-class", type=int, default=1000, help="generated images per class")
     parser.add_argument("--seed", type=int, default=0, help="split and training seed")
     args = parser.parse_args()
@@ -95,13 +117,19 @@ def main():
     print(f"| discriminator design, trained as a detector (seed {args.seed}) | held-out accuracy | best epoch | "
           "seconds |")
     print("|---|---|---|---|")
-    for text in args.variant or ["shipped:"]:
+    runs = []
+    for text in args.variant or ([] if args.detector_shape else ["shipped:"]):
         name, overrides = parse_variant(text)
         config = ModelConfig.from_dict({**generator.config.to_dict(), **overrides})
+        runs.append((f"{name} {overrides or ''}", lambda config=config: build_discriminator(config)))
+    for shape in args.detector_shape:
+        size, channels = generator.config.image_size, generator.config.channels
+        runs.append((f"the detector's network, {shape}",
+                     lambda batchnorm=shape == "batchnorm": DetectorShaped(channels, size, batchnorm)))
+    for name, build in runs:
         started = time.perf_counter()
-        score, epoch = fit_and_score(config, x, c, y, train, held, test_idx, args.seed)
-        print(f"| {name} {overrides or ''} | {score:.3f} | {epoch} | {time.perf_counter() - started:.0f} |",
-              flush=True)
+        score, epoch = fit_and_score(build, x, c, y, train, held, test_idx, args.seed)
+        print(f"| {name} | {score:.3f} | {epoch} | {time.perf_counter() - started:.0f} |", flush=True)
 
 
 if __name__ == "__main__":
