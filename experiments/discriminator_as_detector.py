@@ -10,8 +10,8 @@ within its reach and the online game is what keeps it from G; if not, the design
     python experiments/discriminator_as_detector.py weights --variant shipped: --variant plain:d_norm=none
 
 --detector-shape trains the detector's own network (the evaluation network's layers with one logit, no class
-input) the same way, with its BatchNorm layers or without them ("plain"), to see which of its parts a
-discriminator lacks.
+input) the same way, with its BatchNorm layers, without them ("plain") or with a per-image norm in their place
+("layernorm"), to see which of its parts a discriminator lacks.
 """
 import argparse
 import copy
@@ -46,15 +46,21 @@ def parse_variant(text: str) -> tuple[str, dict]:
     return name, overrides
 
 
-class DetectorShaped(nn.Module):
-    """The evaluation network's layers with one logit; BatchNorm replaced by identity unless `batchnorm`.
-    Takes (images, condition) like a discriminator and ignores the condition, as the detector does."""
+NORMS = {"batchnorm": None,  # the detector as it is
+         "plain": lambda channels: nn.Identity(),
+         "layernorm": lambda channels: nn.GroupNorm(1, channels)}  # per image, over channels and positions
 
-    def __init__(self, channels: int, image_size: int, batchnorm: bool):
+
+class DetectorShaped(nn.Module):
+    """The evaluation network's layers with one logit, its BatchNorm kept or replaced (NORMS). Takes (images,
+    condition) like a discriminator and ignores the condition, as the detector does."""
+
+    def __init__(self, channels: int, image_size: int, norm: str):
         super().__init__()
         net = Classifier(channels=channels, image_size=image_size, num_classes=1)
-        if not batchnorm:
-            net.body = nn.Sequential(*(nn.Identity() if isinstance(m, nn.BatchNorm2d) else m for m in net.body))
+        if NORMS[norm] is not None:
+            net.body = nn.Sequential(*(NORMS[norm](m.num_features) if isinstance(m, nn.BatchNorm2d) else m
+                                       for m in net.body))
         self.net = net
 
     def forward(self, images: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
@@ -99,8 +105,9 @@ def main():
     parser.add_argument("--variant", action="append", default=[],
                         help="NAME:field=value,... overrides of the design's config (repeatable); NAME: alone is "
                              "the design as it is")
-    parser.add_argument("--detector-shape", action="append", default=[], choices=("batchnorm", "plain"),
-                        help="also train the detector's own network, with its BatchNorm or without (repeatable)")
+    parser.add_argument("--detector-shape", action="append", default=[], choices=NORMS,
+                        help="also train the detector's own network, with its BatchNorm, without it (plain) or "
+                             "with a per-image norm in its place (layernorm); repeatable")
     parser.add_argument("--per-class", type=int, default=1000, help="generated images per class")
     parser.add_argument("--seed", type=int, default=0, help="split and training seed")
     args = parser.parse_args()
@@ -125,7 +132,7 @@ def main():
     for shape in args.detector_shape:
         size, channels = generator.config.image_size, generator.config.channels
         runs.append((f"the detector's network, {shape}",
-                     lambda batchnorm=shape == "batchnorm": DetectorShaped(channels, size, batchnorm)))
+                     lambda shape=shape: DetectorShaped(channels, size, shape)))
     for name, build in runs:
         started = time.perf_counter()
         score, epoch = fit_and_score(build, x, c, y, train, held, test_idx, args.seed)
