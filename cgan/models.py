@@ -258,7 +258,7 @@ def plain_discriminator_weights(spectral_state: dict[str, torch.Tensor], config:
     for module in net.modules():
         if hasattr(module, "weight_orig"):
             remove_spectral_norm(module)  # uses the stored power-iteration vectors; no further iteration
-    return {name: tensor.detach() for name, tensor in net.state_dict().items()}
+    return net.state_dict()  # detached tensors
 
 
 def _init_weights(module: nn.Module) -> None:
