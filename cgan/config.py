@@ -15,7 +15,7 @@ from cgan.hub_datasets import is_hub_dataset
 ARCHS = ("fast", "reference", "paper")
 G_NORMS = ("batch", "conditional")
 G_UPSAMPLES = ("convtranspose", "nearest")
-D_NORMS = ("spectral", "none")
+D_NORMS = ("spectral", "none", "batch")
 D_HEADS = ("pooled", "spatial")
 LR_DECAYS = ("none", "linear")
 LOSSES = ("hinge", "bce", "relativistic")
@@ -52,7 +52,7 @@ class ModelConfig:
     g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
     g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
-    d_norm: str = "spectral"  # discriminator weights: spectral (spectral norm) or none (plain; pair with --gamma)
+    d_norm: str = "spectral"  # discriminator: spectral (spectral norm), none (plain; pair with --gamma) or batch (BatchNorm)
     d_head: str = "pooled"  # fast discriminator: pooled (sum over positions) or spatial (a weight per position)
     d_classifier: bool = False  # discriminator also has an auxiliary classifier head (AC-GAN), for --aux-weight
 
@@ -146,7 +146,7 @@ class TrainConfig:
     d_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: convs at each lower resolution; default: the preset's"})
     g_norm: Optional[str] = field(default=None, metadata={"help": f"generator BatchNorm: {', '.join(G_NORMS)}; default: the preset's"})
     g_upsample: Optional[str] = field(default=None, metadata={"help": f"generator upsampling: {', '.join(G_UPSAMPLES)}; default: the preset's"})
-    d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone); default: the preset's"})
+    d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone; batch: plain weights with BatchNorm after each conv, real and fake images normalised as one batch); default: the preset's"})
     d_head: Optional[str] = field(default=None, metadata={"help": f"fast discriminator's last layer: {', '.join(D_HEADS)} (pooled: one weight per feature, summed over positions; spatial: one per feature and position, so D can tell where things are); default: the preset's"})
     ema_halflife_images: int = field(default=20_000, metadata={"help": "half-life of the generator EMA, in training images"})
     ema_rampup: float = field(default=0.02, metadata={"help": "early in training the EMA half-life is at most this fraction of images seen (0.02: 2,700 images at 20 CPU minutes, the full half-life from 1,000,000 images)"})

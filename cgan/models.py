@@ -137,9 +137,11 @@ def _normed(layer: nn.Module, norm: bool) -> nn.Module:
 
 
 def _conv(in_ch: int, out_ch: int, kernel: int, stride: int = 1, padding: int | None = None, *,
-          norm: bool = True) -> nn.Module:
+          norm: bool = True, batch_norm: bool = False) -> nn.Module:
+    """A discriminator conv: spectral-normed when `norm`, followed by BatchNorm when `batch_norm`."""
     padding = kernel // 2 if padding is None else padding
-    return _normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding), norm)
+    conv = _normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding), norm)
+    return nn.Sequential(conv, nn.BatchNorm2d(out_ch)) if batch_norm else conv
 
 
 class GlobalSumPool(nn.Module):
@@ -150,7 +152,9 @@ class GlobalSumPool(nn.Module):
 
 
 class ConvDiscriminator(nn.Module):
-    """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit (d_norm="none": plain weights).
+    """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit (d_norm="none": plain weights;
+    d_norm="batch": plain weights with BatchNorm after each conv, so that real and fake images must be
+    discriminated as one batch, as the training step does, or each half's statistics give its source away).
 
     d_conditioning="channels": the one-hot label is broadcast as extra input planes (reference).
     d_conditioning="projection": logit = psi(h) + <embed(y), h> on the last features h (Miyato & Koyama 2018).
@@ -167,7 +171,7 @@ class ConvDiscriminator(nn.Module):
         in_ch = config.channels + (config.num_classes if config.d_conditioning == "channels" else 0)
         act = lambda: nn.LeakyReLU(0.2, inplace=True)  # noqa: E731
         norm = config.d_norm == "spectral"
-        conv = functools.partial(_conv, norm=norm)
+        conv = functools.partial(_conv, norm=norm, batch_norm=config.d_norm == "batch")
         if config.arch == "reference":
             layers = [conv(in_ch, dim, 3), act(), conv(dim, dim, 3), act(),
                       conv(dim, dim, 3, 2), act(),  # 16x16

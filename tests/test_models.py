@@ -99,7 +99,8 @@ def test_config_rejects_unbuildable_values():
 
 DESIGN_VARIANTS = [dict(g_norm="conditional"), dict(g_upsample="nearest"), dict(d_depth=2), dict(d_norm="none"),
                    dict(d_head="spatial"), dict(g_norm="conditional", g_upsample="nearest", d_depth=2),
-                   dict(d_depth=2, d_norm="none", d_head="spatial", d_classifier=True)]
+                   dict(d_depth=2, d_norm="none", d_head="spatial", d_classifier=True),
+                   dict(d_depth=2, d_norm="batch", d_head="spatial", d_classifier=True)]
 
 
 @pytest.mark.parametrize("overrides", DESIGN_VARIANTS)
@@ -138,6 +139,22 @@ def test_discriminator_weights_are_spectral_normed_unless_told_otherwise():
     normed, plain = build_discriminator(tiny_model("fast")), build_discriminator(tiny_model("fast", d_norm="none"))
     assert parametrized(normed) == 5 and parametrized(plain) == 0  # 3 convs, the logit and the projection
     assert [type(m) for m in normed.modules()] == [type(m) for m in plain.modules()]
+
+
+def test_a_batch_normed_discriminator_judges_each_image_beside_its_batch_while_training():
+    D = build_discriminator(tiny_model("fast", d_norm="batch"))
+    assert not any(hasattr(m, "weight_orig") for m in D.modules())
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in D.modules()) == 3  # one after each conv
+    torch.manual_seed(0)
+    image, others = torch.randn(1, 1, 28, 28), torch.randn(2, 7, 1, 28, 28)
+    condition = one_hot(torch.zeros(8), 10)
+    with torch.no_grad():
+        D.train()
+        beside = [D(torch.cat([image, rest]), condition)[0] for rest in others]
+        D.eval()
+        alone = [D(torch.cat([image, rest]), condition)[0] for rest in others]
+    assert (beside[0] - beside[1]).abs() > 1e-4  # training: the batch's statistics decide the image's logit
+    assert torch.allclose(alone[0], alone[1], atol=1e-6)  # evaluation: the running statistics alone
 
 
 def test_a_spectral_normed_discriminator_becomes_plain_weights_with_the_same_logits():
@@ -203,4 +220,4 @@ def test_config_rejects_unknown_design_options():
     with pytest.raises(ValueError, match="d_depth"):
         ModelConfig(d_depth=0).validate()
     with pytest.raises(ValueError, match="d_norm"):
-        ModelConfig(d_norm="batch").validate()
+        ModelConfig(d_norm="layer").validate()

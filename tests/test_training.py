@@ -177,6 +177,19 @@ def test_train_step_returns_device_statistics_without_reading_them(tmp_path, sma
     assert torch.isfinite(stats).all()
 
 
+def test_a_batch_normed_discriminator_sees_real_and_fake_images_as_one_batch_in_both_updates(tmp_path, small_fashion):
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=2, d_norm="batch", gamma=0.1, penalty_every=1)
+    real, labels = trainer.batch(0, {})
+    seen = []
+    hook = trainer.discriminator.register_forward_hook(lambda module, args, out: seen.append(args[0].shape[0]))
+    stats = trainer.train_step(real, labels)
+    hook.remove()
+    assert seen == [2 * len(real), 2 * len(real)]  # D's update (with the penalties) and G's
+    assert torch.isfinite(stats).all() and stats[1] > 0  # G's loss was taken
+    trainer.fit()
+    assert trainer.step == 2
+
+
 def test_failed_compilation_falls_back_to_eager_training(tmp_path, small_fashion, monkeypatch, capsys):
     def broken_compile(module, **kwargs):
         def call(*args, **kw):
