@@ -1,5 +1,5 @@
-"""The filters experiments/detector_scales.py shows the detector images through, and the design overrides of
-experiments/discriminator_as_detector.py."""
+"""The filters experiments/detector_scales.py shows the detector images through, the design overrides of
+experiments/discriminator_as_detector.py and the per-image tests of experiments/image_statistics.py."""
 import importlib.util
 from pathlib import Path
 
@@ -59,3 +59,29 @@ def test_design_variants_parse_into_config_overrides():
     parse = load("discriminator_as_detector").parse_variant
     assert parse("shipped:") == ("shipped", {})
     assert parse("wide, plain:d_dim=64,d_norm=none") == ("wide, plain", {"d_dim": 64, "d_norm": "none"})
+
+
+@pytest.fixture(scope="module")
+def image_statistics():
+    return load("image_statistics")
+
+
+def test_a_per_class_threshold_finds_a_number_that_separates_each_class_in_its_own_direction(image_statistics):
+    rng = np.random.default_rng(0)
+    classes = np.repeat([0, 1], 200)
+    y = np.tile(np.repeat([1, 0], 100), 2)  # half real, half generated in each class
+    shift = np.where(classes == 0, 1.0, -1.0) * np.where(y == 1, 3.0, 0.0)  # real higher in 0, lower in 1
+    value = rng.normal(size=400) + shift
+    fit, score = np.arange(0, 400, 2), np.arange(1, 400, 2)
+    assert image_statistics.threshold_accuracy(value, y, classes, fit, score) > 0.9
+    same = rng.normal(size=400)  # the same distribution for both: about chance on the scored half
+    assert 0.35 < image_statistics.threshold_accuracy(same, y, classes, fit, score) < 0.65
+
+
+def test_per_image_statistics_read_range_and_fine_detail(image_statistics):
+    flat = np.full((1, 28, 28), 128, dtype=np.uint8)
+    checker = ((np.indices((28, 28)).sum(0) % 2) * 255).astype(np.uint8)[None]
+    stats = image_statistics.statistics(np.concatenate([flat, checker]))
+    assert stats["brightest pixel"].tolist() == pytest.approx([128 / 255, 1.0])
+    assert stats["fine detail (mean squared Laplacian)"][0] == 0 < stats["fine detail (mean squared Laplacian)"][1]
+    assert stats["high-band power share (>= 11 cycles)"][1] > 0.99  # all of a checkerboard's power is at (14, 14)
