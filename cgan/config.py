@@ -15,6 +15,7 @@ from cgan.hub_datasets import is_hub_dataset
 ARCHS = ("fast", "reference", "paper")
 G_NORMS = ("batch", "conditional")
 G_UPSAMPLES = ("convtranspose", "nearest")
+G_OUTPUTS = ("tanh", "full-range")
 D_NORMS = ("spectral", "none", "batch")
 D_HEADS = ("pooled", "spatial")
 LR_DECAYS = ("none", "linear")
@@ -51,6 +52,7 @@ class ModelConfig:
     d_conditioning: str = "projection"  # how D sees the label: projection (Miyato & Koyama) or channels (one-hot planes)
     g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
     g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
+    g_output: str = "tanh"  # generator output: tanh, or full-range (each image's Tanh range stretched to -1..1)
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
     d_norm: str = "spectral"  # discriminator: spectral (spectral norm), none (plain; pair with --gamma) or batch (BatchNorm)
     d_head: str = "pooled"  # fast discriminator: pooled (sum over positions) or spatial (a weight per position)
@@ -66,7 +68,7 @@ class ModelConfig:
             raise ValueError(f"a conditional GAN needs 2 to {MAX_CLASSES} classes, got {self.num_classes}")
         if len(self.class_names) != self.num_classes:
             raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
-        for name, allowed in (("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES), ("d_norm", D_NORMS),
+        for name, allowed in (("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES), ("g_output", G_OUTPUTS), ("d_norm", D_NORMS),
                               ("d_head", D_HEADS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
@@ -146,6 +148,7 @@ class TrainConfig:
     d_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: convs at each lower resolution; default: the preset's"})
     g_norm: Optional[str] = field(default=None, metadata={"help": f"generator BatchNorm: {', '.join(G_NORMS)}; default: the preset's"})
     g_upsample: Optional[str] = field(default=None, metadata={"help": f"generator upsampling: {', '.join(G_UPSAMPLES)}; default: the preset's"})
+    g_output: Optional[str] = field(default=None, metadata={"help": f"generator output: {', '.join(G_OUTPUTS)} (full-range: each image's Tanh output stretched linearly so that its darkest pixel is black and its brightest white, as in every Fashion-MNIST image); default: the preset's"})
     d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone; batch: plain weights with BatchNorm after each conv, real and fake images normalised as one batch); default: the preset's"})
     d_head: Optional[str] = field(default=None, metadata={"help": f"fast discriminator's last layer: {', '.join(D_HEADS)} (pooled: one weight per feature, summed over positions; spatial: one per feature and position, so D can tell where things are); default: the preset's"})
     ema_halflife_images: int = field(default=20_000, metadata={"help": "half-life of the generator EMA, in training images"})
@@ -181,7 +184,7 @@ class TrainConfig:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         if self.d_conditioning is not None and self.d_conditioning not in D_CONDITIONINGS:
             raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
-        for name, allowed in (("lr_decay", LR_DECAYS), ("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES),
+        for name, allowed in (("lr_decay", LR_DECAYS), ("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES), ("g_output", G_OUTPUTS),
                               ("d_norm", D_NORMS), ("d_head", D_HEADS),
                               ("compile", COMPILE_MODES), ("precision", PRECISIONS), ("tracker", TRACKERS)):
             if getattr(self, name) is not None and getattr(self, name) not in allowed:
@@ -248,7 +251,8 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     if device_type == "cuda":
         preset.update(preset.get("gpu", {}))
     model_fields = dict(preset["model"])
-    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "d_norm", "d_head"):
+    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_output", "d_norm",
+                 "d_head"):
         if getattr(train, name) is not None:
             model_fields[name] = getattr(train, name)
     aux_weight = preset.get("aux_weight", 0.0) if train.aux_weight is None else train.aux_weight

@@ -80,13 +80,26 @@ def _double_block(in_ch: int, out_ch: int, config: ModelConfig) -> list[nn.Modul
     return _up_block(in_ch, out_ch, config, kernel_size=4, stride=2, padding=1)
 
 
+def full_range(images: torch.Tensor) -> torch.Tensor:
+    """Each image (B, C, H, W) in -1..1 stretched linearly so that its darkest pixel is -1 and its brightest 1, as
+    every Fashion-MNIST image spans black to white (g_output="full-range"); a flat image stays flat."""
+    low = images.amin(dim=(1, 2, 3), keepdim=True)
+    high = images.amax(dim=(1, 2, 3), keepdim=True)
+    return (images - low) / (high - low).clamp_min(1e-3) * 2 - 1
+
+
+def _output(images: torch.Tensor, config: ModelConfig) -> torch.Tensor:
+    return full_range(images) if config.g_output == "full-range" else images
+
+
 class ConvGenerator(nn.Module):
     """[z, condition] as a 1x1 map, upsampled by ConvTranspose+BN+ReLU blocks to a Tanh image.
 
     reference: 1x1 -> 4x4 (4*dim) -> 8x8 (2*dim) -> 16x16 (dim) -> 32x32 via ConvTranspose, as given.
     fast:      1x1 -> s/4 (4*dim) -> s/2 (2*dim) -> s (dim) -> 3x3 conv to the image; s = 28 for Fashion-MNIST.
     g_norm="conditional" makes every BatchNorm class-conditional; g_upsample="nearest" doubles the
-    size by nearest-neighbour upsampling and a 3x3 conv instead of a 4x4 transposed conv.
+    size by nearest-neighbour upsampling and a 3x3 conv instead of a 4x4 transposed conv; g_output="full-range"
+    stretches each image's Tanh output to span -1..1.
     """
 
     def __init__(self, config: ModelConfig):
@@ -111,7 +124,7 @@ class ConvGenerator(nn.Module):
         x = torch.cat([z, condition], dim=1)[:, :, None, None]  # (B, z_dim + num_classes, 1, 1)
         for layer in self.net:
             x = layer(x, condition) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
-        return x  # (B, channels, image_size, image_size)
+        return _output(x, self.config)  # (B, channels, image_size, image_size)
 
 
 class MLPGenerator(nn.Module):
@@ -129,7 +142,7 @@ class MLPGenerator(nn.Module):
     def forward(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         h = torch.cat([self.z_branch(z), self.y_branch(condition.to(z.dtype))], dim=1)  # (B, 1200)
         c, s = self.config.channels, self.config.image_size
-        return self.joint(h).view(-1, c, s, s)
+        return _output(self.joint(h).view(-1, c, s, s), self.config)
 
 
 def _normed(layer: nn.Module, norm: bool) -> nn.Module:

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from cgan.config import ModelConfig
-from cgan.models import ProjectFromVector, build_discriminator, build_generator, one_hot, plain_discriminator_weights
+from cgan.models import (ProjectFromVector, build_discriminator, build_generator, full_range, one_hot,
+                         plain_discriminator_weights)
 from cgan.sampling import generate
 from cgan.training.ema import recalibrate_batchnorm
 
@@ -100,7 +101,7 @@ def test_config_rejects_unbuildable_values():
 DESIGN_VARIANTS = [dict(g_norm="conditional"), dict(g_upsample="nearest"), dict(d_depth=2), dict(d_norm="none"),
                    dict(d_head="spatial"), dict(g_norm="conditional", g_upsample="nearest", d_depth=2),
                    dict(d_depth=2, d_norm="none", d_head="spatial", d_classifier=True),
-                   dict(d_depth=2, d_norm="batch", d_head="spatial", d_classifier=True)]
+                   dict(d_depth=2, d_norm="batch", d_head="spatial", d_classifier=True), dict(g_output="full-range")]
 
 
 @pytest.mark.parametrize("overrides", DESIGN_VARIANTS)
@@ -139,6 +140,24 @@ def test_discriminator_weights_are_spectral_normed_unless_told_otherwise():
     normed, plain = build_discriminator(tiny_model("fast")), build_discriminator(tiny_model("fast", d_norm="none"))
     assert parametrized(normed) == 5 and parametrized(plain) == 0  # 3 convs, the logit and the projection
     assert [type(m) for m in normed.modules()] == [type(m) for m in plain.modules()]
+
+
+@pytest.mark.parametrize("arch", ["fast", "reference", "paper"])
+def test_a_full_range_generator_draws_every_image_from_black_to_white_with_the_same_weights(arch):
+    size = 32 if arch == "reference" else 28
+    tanh, stretched = (build_generator(tiny_model(arch, image_size=size, g_output=out)) for out in ("tanh", "full-range"))
+    recalibrate_batchnorm(tanh, batches=2, batch_size=16)  # statistics that spread the untrained output
+    stretched.load_state_dict(tanh.state_dict())  # a parameter-free last step: the same weights
+    tanh.eval(), stretched.eval()
+    z, condition = torch.randn(5, tanh.config.z_dim), one_hot(torch.arange(5), 10)
+    with torch.no_grad():
+        plain, full = tanh(z, condition), stretched(z, condition)
+    assert torch.allclose(full.amin(dim=(1, 2, 3)), torch.full((5,), -1.0))
+    assert torch.allclose(full.amax(dim=(1, 2, 3)), torch.full((5,), 1.0))
+    low, high = plain.amin(dim=(1, 2, 3), keepdim=True), plain.amax(dim=(1, 2, 3), keepdim=True)
+    assert torch.allclose(full, (plain - low) / (high - low) * 2 - 1, atol=1e-5)  # linear, per image
+    flat = full_range(torch.full((1, 1, 4, 4), 0.3))
+    assert torch.isfinite(flat).all() and flat.unique().numel() == 1  # a flat image stays flat
 
 
 def test_a_batch_normed_discriminator_judges_each_image_beside_its_batch_while_training():
@@ -221,3 +240,5 @@ def test_config_rejects_unknown_design_options():
         ModelConfig(d_depth=0).validate()
     with pytest.raises(ValueError, match="d_norm"):
         ModelConfig(d_norm="layer").validate()
+    with pytest.raises(ValueError, match="g_output"):
+        ModelConfig(g_output="sigmoid").validate()

@@ -190,6 +190,15 @@ def test_a_batch_normed_discriminator_sees_real_and_fake_images_as_one_batch_in_
     assert trainer.step == 2
 
 
+def test_a_full_range_run_exports_a_generator_whose_every_image_spans_black_to_white(tmp_path, small_fashion):
+    export = make_trainer(tmp_path / "run", small_fashion, max_steps=2, g_output="full-range").fit()
+    generator = load_export(export)
+    assert generator.config.g_output == "full-range"
+    images = generate(generator, [0, 3, 9], [1, 2, 3])
+    assert images.amin(dim=(1, 2, 3)).tolist() == pytest.approx([-1.0] * 3)
+    assert images.amax(dim=(1, 2, 3)).tolist() == pytest.approx([1.0] * 3)
+
+
 def test_failed_compilation_falls_back_to_eager_training(tmp_path, small_fashion, monkeypatch, capsys):
     def broken_compile(module, **kwargs):
         def call(*args, **kw):
