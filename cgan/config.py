@@ -223,12 +223,13 @@ class TrainConfig:
 
 # What each preset sets. Flags the user gives explicitly win over these.
 PRESETS: dict[str, dict[str, Any]] = {
-    # The CPU default: a lean DCGAN-style generator at 28x28 with class-conditional BatchNorm, and a spectral-norm
-    # projection discriminator with two convs at 14x14 and at 7x7, a weight per position in its last layer and an
-    # auxiliary classifier head that trains D only; the relativistic pairing loss with lazy R1 + R2 penalties,
-    # constant learning rate 4e-4, batch 16 on CPUs. docs/quality.md has what each choice measured.
+    # The CPU default: a lean DCGAN-style generator at 28x28 with class-conditional BatchNorm, its Tanh output
+    # stretched per image to span black to white, and a spectral-norm projection discriminator with two convs at
+    # 14x14 and at 7x7, a weight per position in its last layer and an auxiliary classifier head that trains D
+    # only; the relativistic pairing loss with lazy R1 + R2 penalties, constant learning rate 4e-4, batch 16 on CPUs.
+    # docs/quality.md has what each choice measured.
     "fast": dict(model=dict(arch="fast", z_dim=64, g_dim=64, d_dim=32, d_conditioning="projection", d_depth=2,
-                            g_norm="conditional", d_head="spatial"),
+                            g_norm="conditional", d_head="spatial", g_output="full-range"),
                  loss="relativistic", aux_weight=1.0, aux_g_weight=0.0, lr=4e-4, beta1=0.5, batch_size=16,
                  gpu=dict(batch_size=512)),
     # The design we were given, with its exact shapes (32x32, dims 128/96, BCE, label as channels).
