@@ -4,10 +4,13 @@ The same detector (`cgan.evaluation.detector`, the same recipe and halves) on re
 generator's samples, both seen through the same filter: whole; blurred by a Gaussian of σ pixels (the finest
 detail gone, outlines kept); one random crop of k x k pixels from each image (only local detail, no outline);
 each image moved by a random 0 or 1 pixel down and right (--shift: detail locked to the even/odd pixel grid, as
-a stride-2 transposed convolution leaves it, loses its phase). --spectrum-matched adds the samples filtered so
+a stride-2 transposed convolution leaves it, loses its phase); every pixel brighter than a level set to it
+(--clip: the highlights flat in both sets, so how many pixels reach pure white, and the texture above the level,
+no longer differ). --spectrum-matched adds the samples filtered so
 that their mean Fourier power spectrum is the training set's, the real images untouched. Where accuracy holds
 under a blur, the cue is coarse; where it holds on small crops, it is local texture; where a shift removes it,
-it is grid-locked; where spectrum matching removes it, it is the mean power at some frequencies.
+it is grid-locked; where clipping removes it, it lies in the brightest pixels; where spectrum matching removes
+it, it is the mean power at some frequencies.
 
     python experiments/detector_scales.py weights --blur 1 2 --crop 8 14 --shift --spectrum-matched --seeds 0
 """
@@ -64,6 +67,8 @@ def main():
     parser.add_argument("--per-class", type=int, default=1000, help="generated images per class")
     parser.add_argument("--blur", type=float, nargs="*", default=[1.0, 2.0], help="blurs (σ, pixels) to test")
     parser.add_argument("--crop", type=int, nargs="*", default=[8, 14], help="crop sizes (pixels) to test")
+    parser.add_argument("--clip", type=int, nargs="*", default=[],
+                        help="grey levels (0-255) to clip both sets' highlights at, one view each")
     parser.add_argument("--shift", action="store_true", help="also test random one-pixel shifts")
     parser.add_argument("--spectrum-matched", action="store_true",
                         help="also test the samples with their mean power spectrum matched to 20,000 training images'")
@@ -78,6 +83,7 @@ def main():
     # Both sets hold 10,000 images and are cropped at the same random positions: the position carries no signal.
     views += [(f"one random {k}x{k} crop each", lambda images, k=k: random_crops(images, k, seed=len(images) + k))
               for k in args.crop]
+    views += [(f"both clipped at {level}", lambda images, v=level: np.minimum(images, v)) for level in args.clip]
     if args.shift:
         views.append(("each moved 0 or 1 pixel down and right at random", lambda images: random_shifts(images, 7)))
     if args.spectrum_matched:

@@ -345,7 +345,54 @@ def test_a_run_can_start_from_a_trained_generator_and_warm_its_discriminator_up_
                       d_warmup_images=3 * 16, max_steps=5)
     on.fit()  # past the warm-up, G learns
     assert any(not torch.equal(weight, source[name]) for name, weight in on.generator.named_parameters())
-    assert json.loads((tmp_path / "run" / "export" / "config.json").read_text())["training"]["init_from"] == str(tiny_export)
+    training = json.loads((tmp_path / "run" / "export" / "config.json").read_text())["training"]
+    assert training["init_from"] == str(tiny_export)
+    assert training["started_from"] == load_export(tiny_export).metadata["training"]  # kept through --resume
+
+
+def test_an_export_records_every_generator_it_started_from_and_its_card_counts_them_all(tmp_path, small_fashion,
+                                                                                        tiny_export):
+    from cgan.export.model_card import card_text
+    first = make_trainer(tmp_path / "first", small_fashion, init_from=str(tiny_export), max_steps=2).fit()
+    second = make_trainer(tmp_path / "second", small_fashion, init_from=str(first), max_steps=3).fit()
+    records = [load_export(folder).metadata["training"] for folder in (tiny_export, first, second)]
+    assert [r["steps"] for r in records] == [6, 2, 3]
+    assert records[2]["started_from"] == records[1] and records[1]["started_from"] == records[0]
+    assert "started_from" not in records[0]  # trained from scratch
+    hours = sum(r["train_seconds"] for r in records) / 3600
+    assert (f"- started from `{first}` (`--init-from`), a generator trained for {(6 + 2) * 16} images "
+            f"({(records[0]['train_seconds'] + records[1]['train_seconds']) / 3600:.2f} h) in 2 run(s) before; "
+            f"in all: {(6 + 2 + 3) * 16} images, {hours:.2f} h of training") in card_text(second, "tester/chain")
+    assert "started from" not in card_text(tiny_export, "tester/scratch")
+    config = json.loads((second / "config.json").read_text())  # a hand-made record: what is not a number counts 0
+    config["training"]["started_from"] = {"images_seen": "many", "train_seconds": None, "started_from": "junk"}
+    (second / "config.json").write_text(json.dumps(config))
+    assert "trained for 0 images (0.00 h) in 1 run(s) before; in all: 48 images" in card_text(second, "tester/odd")
+
+
+def test_a_starting_generators_record_is_kept_small_whatever_its_config_holds(tmp_path, tiny_export):
+    source = tmp_path / "hostile"
+    shutil.copytree(tiny_export, source)
+    config = json.loads((source / "config.json").read_text())
+    chain = {"steps": 1}
+    for generation in range(200):  # a lineage far longer than is kept
+        chain = {"steps": generation + 2, "started_from": chain}
+    config["training"] = {"steps": 7, "note": "x" * 5000, "optimizer": {"lr": 0.1, "blob": list(range(50))},
+                          **{f"field{i}": i for i in range(30_000)}, "started_from": chain}
+    (source / "config.json").write_text(json.dumps(config))
+    record = checkpoints.training_record(str(source))
+    assert len(json.dumps(record)) <= checkpoints.MAX_RECORD_BYTES  # so an export that inherits it stays loadable
+    assert record == {}  # its own fields alone are over the bound: nothing of it is inherited
+    del config["training"]["note"]
+    for i in range(30_000):
+        del config["training"][f"field{i}"]
+    (source / "config.json").write_text(json.dumps(config))
+    record = checkpoints.training_record(str(source))
+    assert record["steps"] == 7 and record["optimizer"] == {"lr": 0.1}  # the long list is dropped
+    depth, link = 0, record
+    while "started_from" in link:
+        depth, link = depth + 1, link["started_from"]
+    assert depth == checkpoints.MAX_LINEAGE
 
 
 def test_an_export_without_a_discriminator_or_with_another_design_of_it_starts_d_afresh(tmp_path, small_fashion,

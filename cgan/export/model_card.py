@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from cgan.export.folder import read_config
 from cgan.export.names import CONFIG_NAME, METRICS_NAME, SAMPLES_NAME
 from cgan.hub_datasets import is_hub_dataset, parse_spec
 
+MAX_HISTORY = 64  # generators followed back through --init-from (a config.json from the Hub is untrusted)
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
 ARCH_TEXT = {
     "fast": "the CPU-sized default: a DCGAN-style generator ([z, one-hot] -> ConvTranspose+BatchNorm+ReLU -> Tanh) "
@@ -49,6 +51,31 @@ def _penalty_text(optimizer: dict[str, Any]) -> str:
     if not optimizer.get("gamma"):
         return ""
     return f" with R1 + R2 penalties (γ = {optimizer['gamma']:g}, every {optimizer.get('penalty_every', 1)} steps)"
+
+
+def _amount(record: dict[str, Any], key: str) -> float:
+    """A record's number, 0 where it is missing or not a finite number."""
+    value = record.get(key)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+        else 0.0
+
+
+def _history_text(training: dict[str, Any]) -> list[str]:
+    """For a run that started from a trained generator (--init-from): that generator's training, and the whole
+    lineage's images and hours; nothing for a run trained from scratch."""
+    records, record = [], training
+    while isinstance(record, dict) and len(records) < MAX_HISTORY:
+        records.append(record)
+        record = record.get("started_from")
+    if len(records) < 2:
+        return []
+    before = records[1:]
+    images = sum(_amount(r, "images_seen") for r in before)
+    hours = sum(_amount(r, "train_seconds") for r in before) / 3600
+    return [f"- started from `{training.get('init_from', 'n/a')}` (`--init-from`), a generator trained for "
+            f"{images:.0f} images ({hours:.2f} h) in {len(before)} run(s) before; in all: "
+            f"{images + _amount(training, 'images_seen'):.0f} images, "
+            f"{hours + _amount(training, 'train_seconds') / 3600:.2f} h of training"]
 
 
 def _metrics_rows(metrics: dict[str, Any]) -> str:
@@ -117,6 +144,7 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
         "",
         f"- steps: {training.get('steps', 'n/a')}, images seen: {training.get('images_seen', 'n/a')} "
         f"({training.get('epochs', 'n/a')} epochs), wall time: {hours:.2f} h",
+        *_history_text(training),
         f"- hardware: {training.get('hardware', 'n/a')}; arithmetic: {training.get('precision', 'fp32')}",
         f"- loss: {training.get('loss', 'n/a')}{_penalty_text(optimizer)}, batch size {training.get('batch_size', 'n/a')} "
         f"(effective {training.get('effective_batch_size', 'n/a')}), EMA half-life "

@@ -4,6 +4,7 @@ fine-tunes (--init-from)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 from pathlib import Path
@@ -58,6 +59,44 @@ def load_latest(out_dir: str | os.PathLike, map_location: str | torch.device = "
 GENERATOR_FIELDS = ("arch", "z_dim", "class_names", "channels", "image_size", "native_size", "g_dim", "g_norm",
                     "g_upsample")  # what decides the generator's weights
 DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_norm", "d_head", "d_classifier")  # and D's, beside
+
+
+MAX_LINEAGE = 64  # generators a training record follows back through --init-from
+MAX_TEXT = 200  # characters of a text field kept from a starting generator's record
+MAX_RECORD_BYTES = 100_000  # the inherited records, as JSON: an export's config.json must stay loadable
+
+
+def _small(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float)) or (isinstance(value, str) and len(value) <= MAX_TEXT)
+
+
+def _kept(record: dict[str, Any], generations: int) -> dict[str, Any]:
+    """A record's short fields, and those of its dicts (the optimiser's), then, for up to `generations` more
+    generators, the record it started from in turn."""
+    kept = {}
+    for key, value in record.items():
+        if not isinstance(key, str) or len(key) > MAX_TEXT:
+            continue
+        if _small(value):
+            kept[key] = value
+        elif isinstance(value, dict) and key != "started_from":
+            kept[key] = {k: v for k, v in value.items() if isinstance(k, str) and len(k) <= MAX_TEXT and _small(v)}
+    parent = record.get("started_from")
+    if isinstance(parent, dict) and generations > 0:
+        kept["started_from"] = _kept(parent, generations - 1)
+    return kept
+
+
+def training_record(weights: str) -> dict[str, Any]:
+    """How a trained generator (export folder or Hub repo) was trained: its config.json's training record, with
+    the record of the generator it started from in turn, as many generators back as fit MAX_RECORD_BYTES ({} when
+    it has none). A Hub export's config.json is untrusted, and what is kept travels into every run started from it."""
+    training = load_generator(weights).metadata.get("training", {})
+    for generations in range(MAX_LINEAGE, -1, -1):
+        record = _kept(training, generations)
+        if len(json.dumps(record)) <= MAX_RECORD_BYTES:
+            return record
+    return {}
 
 
 def networks_to_start_from(weights: str, model_config: ModelConfig,

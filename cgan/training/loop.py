@@ -106,9 +106,11 @@ class Trainer:
             self._check_room()
 
         self.warmup_steps = config.d_warmup_images // self.global_batch
+        self.started_from: dict[str, Any] = {}  # the training record of the generator --init-from gave
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
         elif config.init_from:
+            self.started_from = checkpoints.training_record(config.init_from)
             start, d_start = checkpoints.networks_to_start_from(config.init_from, self.model_config, device)
             self.generator.load_state_dict(start)
             self.generator_ema.load_state_dict(start)
@@ -146,7 +148,7 @@ class Trainer:
     def state(self) -> dict[str, Any]:
         return {"step": self.step, "train_seconds": self.train_seconds, **self._network_state(),
                 "noise_rng": self.noise_rng.get_state(), "torch_rng": torch.get_rng_state(),
-                "model_config": self.model_config.to_dict()}
+                "model_config": self.model_config.to_dict(), "started_from": self.started_from}
 
     def _network_state(self) -> dict[str, Any]:
         """Weights and optimiser moments: what one training step changes."""
@@ -174,6 +176,10 @@ class Trainer:
         torch.set_rng_state(state["torch_rng"].cpu())
         self.step, self.train_seconds = state["step"], state["train_seconds"]
         self.synced_train_seconds = self.train_seconds
+        if "started_from" in state:
+            self.started_from = state["started_from"]
+        elif self.config.init_from:  # a checkpoint from before runs kept it: read it where the run started
+            self.started_from = checkpoints.training_record(self.config.init_from)
         if self.info.is_main:
             truncate_log(self.out_dir / "log.jsonl", self.step)
 
@@ -312,7 +318,8 @@ class Trainer:
                 "loss": self.optim["loss"], "optimizer": self.optim, "batch_size": self.batch_size,
                 "precision": self.arithmetic, "effective_batch_size": self.global_batch,
                 "ema_halflife_images": self.config.ema_halflife_images, "seed": self.config.seed, "torch": torch.__version__,
-                **({"init_from": self.config.init_from} if self.config.init_from else {})}
+                **({"init_from": self.config.init_from, "started_from": self.started_from}
+                   if self.config.init_from else {})}
 
     def export(self, folder: Path, *, browser_model: bool = False) -> Path:
         """EMA generator -> config.json + model.safetensors + samples.png (+ model.onnx) in folder, as one set:
