@@ -12,7 +12,7 @@ under a blur, the cue is coarse; where it holds on small crops, it is local text
 it is grid-locked; where clipping removes it, it lies in the brightest pixels; where spectrum matching removes
 it, it is the mean power at some frequencies.
 
-    python experiments/detector_scales.py weights --blur 1 2 --crop 8 14 --shift --spectrum-matched --seeds 0
+    python experiments/detector_scales.py weights --blur 1 2 --crop 8 14 --shift --clip 230 --spectrum-matched --seeds 0
 """
 import argparse
 import sys
