@@ -76,6 +76,8 @@ def main():
                         help="test the whole images too (the reference row)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="detector seeds")
     args = parser.parse_args()
+    if any(not 0 <= level <= 255 for level in args.clip):
+        parser.error(f"--clip takes grey levels from 0 to 255, not {args.clip}")
     real = load_dataset("fashion-mnist", train=False).pixels()
     fake, _ = generate_dataset(load_generator(args.weights), per_class=args.per_class, progress=False)
     views = [("whole images", lambda images: images)] if args.whole else []

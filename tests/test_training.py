@@ -370,6 +370,26 @@ def test_an_export_records_every_generator_it_started_from_and_its_card_counts_t
     assert "trained for 0 images (0.00 h) in 1 run(s) before; in all: 48 images" in card_text(second, "tester/odd")
 
 
+def test_a_run_resumed_from_a_checkpoint_without_the_record_reads_it_again_or_goes_on_without(tmp_path, small_fashion,
+                                                                                              tiny_export, capsys):
+    source = tmp_path / "source"
+    shutil.copytree(tiny_export, source)
+    expected = load_export(source).metadata["training"]
+    for gone in (False, True):
+        run = tmp_path / f"run-{gone}"
+        make_trainer(run, small_fashion, init_from=str(source), max_steps=2).fit()
+        newest = checkpoints.list_checkpoints(run)[-1]
+        state = torch.load(newest, weights_only=True)
+        del state["started_from"]  # as checkpoints were written before they kept it
+        torch.save(state, newest)
+        if gone:
+            shutil.rmtree(source)
+        make_trainer(run, small_fashion, init_from=str(source), resume=True, max_steps=3).fit()
+        training = load_export(run / "export").metadata["training"]
+        assert training["steps"] == 3 and training["started_from"] == ({} if gone else expected)
+    assert "is not at hand" in capsys.readouterr().out
+
+
 def test_a_starting_generators_record_is_kept_small_whatever_its_config_holds(tmp_path, tiny_export):
     source = tmp_path / "hostile"
     shutil.copytree(tiny_export, source)

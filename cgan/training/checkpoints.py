@@ -99,6 +99,21 @@ def training_record(weights: str) -> dict[str, Any]:
     return {}
 
 
+def started_from(state: dict[str, Any], init_from: str | None) -> dict[str, Any]:
+    """The training record a resumed run's export carries: the checkpoint's, or, in a checkpoint written before
+    checkpoints kept it, the one read again where the run started (none when that is gone or out of reach)."""
+    if "started_from" in state:
+        return state["started_from"]
+    if not init_from:
+        return {}
+    try:
+        return training_record(init_from)
+    except (OSError, ValueError) as e:  # the run goes on; its export just cannot say more
+        print(f"note: the training record of {init_from} is not at hand ({e}); the export will not say how the "
+              "generator it started from was trained", flush=True)
+        return {}
+
+
 def networks_to_start_from(weights: str, model_config: ModelConfig,
                            device: torch.device) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The weights of a trained generator (export folder or Hub repo) for a new run's G, and of the discriminator

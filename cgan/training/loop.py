@@ -91,8 +91,7 @@ class Trainer:
             compile=config.compile == "on" or (config.compile == "auto" and device.type == "cuda"),
             channels_last=device.type == "cuda" and self.model_config.arch != "paper")
 
-        self.images = self.dataset.images.to(device)  # the whole dataset, uint8, on the training device
-        self.labels = self.dataset.labels.to(device)
+        self.images, self.labels = self.dataset.images.to(device), self.dataset.labels.to(device)  # all of it, uint8
         self.batch_size = self.optim["batch_size"]
         self.global_batch = self.batch_size * info.world_size
         self.steps_per_epoch = len(self.dataset) // self.global_batch
@@ -106,11 +105,10 @@ class Trainer:
             self._check_room()
 
         self.warmup_steps = config.d_warmup_images // self.global_batch
-        self.started_from: dict[str, Any] = {}  # the training record of the generator --init-from gave
+        self.started_from = {} if self.resuming or not config.init_from else checkpoints.training_record(config.init_from)
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
         elif config.init_from:
-            self.started_from = checkpoints.training_record(config.init_from)
             start, d_start = checkpoints.networks_to_start_from(config.init_from, self.model_config, device)
             self.generator.load_state_dict(start)
             self.generator_ema.load_state_dict(start)
@@ -176,10 +174,7 @@ class Trainer:
         torch.set_rng_state(state["torch_rng"].cpu())
         self.step, self.train_seconds = state["step"], state["train_seconds"]
         self.synced_train_seconds = self.train_seconds
-        if "started_from" in state:
-            self.started_from = state["started_from"]
-        elif self.config.init_from:  # a checkpoint from before runs kept it: read it where the run started
-            self.started_from = checkpoints.training_record(self.config.init_from)
+        self.started_from = checkpoints.started_from(state, self.config.init_from)
         if self.info.is_main:
             truncate_log(self.out_dir / "log.jsonl", self.step)
 
@@ -318,8 +313,7 @@ class Trainer:
                 "loss": self.optim["loss"], "optimizer": self.optim, "batch_size": self.batch_size,
                 "precision": self.arithmetic, "effective_batch_size": self.global_batch,
                 "ema_halflife_images": self.config.ema_halflife_images, "seed": self.config.seed, "torch": torch.__version__,
-                **({"init_from": self.config.init_from, "started_from": self.started_from}
-                   if self.config.init_from else {})}
+                **({"init_from": self.config.init_from, "started_from": self.started_from} if self.config.init_from else {})}
 
     def export(self, folder: Path, *, browser_model: bool = False) -> Path:
         """EMA generator -> config.json + model.safetensors + samples.png (+ model.onnx) in folder, as one set:
