@@ -29,7 +29,7 @@ def test_push_then_load_gives_identical_outputs(hub, export, monkeypatch):
     files = hub.state.repos["tester/fashion-cgan"]
     pushed = files.commits[files.branches["main"]]
     assert {"config.json", "model.safetensors", "discriminator.safetensors", "samples.png", "README.md"} <= set(pushed)
-    _, d_state = networks_to_start_from("tester/fashion-cgan", local.config, torch.device("cpu"))  # --init-from
+    _, d_state, _ = networks_to_start_from("tester/fashion-cgan", local.config, torch.device("cpu"))  # --init-from
     assert all(torch.equal(d_state[k], v) for k, v in load_file(export / "discriminator.safetensors").items())
 
 

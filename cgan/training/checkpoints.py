@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from cgan.checked_weights import expected_shapes, load_checked
 from cgan.config import ModelConfig
@@ -87,16 +88,21 @@ def _kept(record: dict[str, Any], generations: int) -> dict[str, Any]:
     return kept
 
 
-def training_record(weights: str) -> dict[str, Any]:
-    """How a trained generator (export folder or Hub repo) was trained: its config.json's training record, with
-    the record of the generator it started from in turn, as many generators back as fit MAX_RECORD_BYTES ({} when
-    it has none). A Hub export's config.json is untrusted, and what is kept travels into every run started from it."""
-    training = load_generator(weights).metadata.get("training", {})
+def inherited_record(generator: nn.Module) -> dict[str, Any]:
+    """How a loaded generator was trained: its config.json's training record, with the record of the generator it
+    started from in turn, as many generators back as fit MAX_RECORD_BYTES ({} when it has none). A Hub export's
+    config.json is untrusted, and what is kept travels into every run started from it."""
+    training = generator.metadata.get("training", {})
     for generations in range(MAX_LINEAGE, -1, -1):
         record = _kept(training, generations)
         if len(json.dumps(record)) <= MAX_RECORD_BYTES:
             return record
     return {}
+
+
+def training_record(weights: str) -> dict[str, Any]:
+    """inherited_record of a trained generator (export folder or Hub repo)."""
+    return inherited_record(load_generator(weights))
 
 
 def started_from(state: dict[str, Any], init_from: str | None) -> dict[str, Any]:
@@ -115,9 +121,10 @@ def started_from(state: dict[str, Any], init_from: str | None) -> dict[str, Any]
 
 
 def networks_to_start_from(weights: str, model_config: ModelConfig,
-                           device: torch.device) -> tuple[dict[str, Any], dict[str, Any] | None]:
+                           device: torch.device) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
     """The weights of a trained generator (export folder or Hub repo) for a new run's G, and of the discriminator
-    it was trained against for D when the export has one of this run's design (else None: D starts afresh).
+    it was trained against for D when the export has one of this run's design (else None: D starts afresh), and
+    how it was trained (inherited_record).
     A spectral-norm discriminator also starts a run with d_norm="none": its weights become the plain ones that
     compute the same logits, which the gradient penalties alone then keep in check.
     ValueError when the generator's design or classes differ from the run's."""
@@ -132,11 +139,11 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
     d_config = dataclasses.replace(model_config, d_norm="spectral") if unnormed else model_config
     if not d_file.is_file() or any(getattr(theirs.config, name) != getattr(d_config, name)
                                    for name in DISCRIMINATOR_FIELDS):
-        return theirs.state_dict(), None
+        return theirs.state_dict(), None, inherited_record(theirs)
     try:
         d_state = load_checked(d_file, expected_shapes(lambda: build_discriminator(d_config)))
     except ValueError as e:
         raise ValueError(f"--init-from {weights}: {DISCRIMINATOR_NAME}: {e}") from None
     if unnormed:
         d_state = plain_discriminator_weights(d_state, model_config)
-    return theirs.state_dict(), {name: tensor.to(device) for name, tensor in d_state.items()}
+    return theirs.state_dict(), {name: tensor.to(device) for name, tensor in d_state.items()}, inherited_record(theirs)

@@ -105,11 +105,11 @@ class Trainer:
             self._check_room()
 
         self.warmup_steps = config.d_warmup_images // self.global_batch
-        self.started_from = {} if self.resuming or not config.init_from else checkpoints.training_record(config.init_from)
+        self.started_from: dict[str, Any] = {}  # how the generator --init-from gave was trained
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
         elif config.init_from:
-            start, d_start = checkpoints.networks_to_start_from(config.init_from, self.model_config, device)
+            start, d_start, self.started_from = checkpoints.networks_to_start_from(config.init_from, self.model_config, device)
             self.generator.load_state_dict(start)
             self.generator_ema.load_state_dict(start)
             if d_start is not None:
