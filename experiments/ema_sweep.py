@@ -57,19 +57,16 @@ def make_trainer(config, emas: list[tuple[int, float]]):
         for name, (_, module) in extra.items():
             module.load_state_dict(state["emas"][name])
 
-    @trainer.on("step")
     def update(trainer):
         images_seen = trainer.step * trainer.global_batch
         for (halflife, rampup), module in extra.values():
             update_ema(module, trainer.generator, ema_beta(batch_images=trainer.global_batch, images_seen=images_seen,
                                                            halflife_images=halflife, rampup=rampup))
 
-    @trainer.on("checkpoint")
     def checkpoint(trainer):
         with atomic_path(saved) as tmp:
             torch.save({"step": trainer.step, "emas": {name: m.state_dict() for name, (_, m) in extra.items()}}, tmp)
 
-    @trainer.on("export")
     def export(trainer, folder):
         for name, (_, module) in extra.items():
             recalibrate_batchnorm(module, batches=trainer.config.bn_recalibration_batches,
@@ -79,6 +76,9 @@ def make_trainer(config, emas: list[tuple[int, float]]):
             save_export(module, extra_folder, training=trainer.summary())
             save_class_grid(module, extra_folder / "samples.png", seeds=GRID_SEEDS)
 
+    trainer.on("step", update)
+    trainer.on("checkpoint", checkpoint)
+    trainer.on("export", export)
     return trainer
 
 

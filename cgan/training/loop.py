@@ -124,7 +124,7 @@ class Trainer:
         return self.networks.compiled
 
     def on(self, event: str, fn: Callable) -> Callable:
-        """Call fn at `event` (see the module docstring); returns fn, so it can decorate."""
+        """Call fn at `event` (see the module docstring); returns fn."""
         if event not in self.hooks:
             raise ValueError(f"unknown hook {event!r}; choose one of {', '.join(HOOKS)}")
         self.hooks[event].append(fn)

@@ -1,0 +1,43 @@
+"""experiments/detector_critic.py: a second critic of the detector's shape, hooked into a run."""
+import importlib.util
+import json
+from pathlib import Path
+
+import torch
+
+from conftest import make_trainer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_experiment():
+    spec = importlib.util.spec_from_file_location("detector_critic", ROOT / "experiments" / "detector_critic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_critic_learns_through_the_warm_up_then_g_steps_against_it_and_a_resumed_run_goes_on(tmp_path,
+                                                                                                  small_fashion):
+    critic_module = load_experiment()
+    log = tmp_path / "critic.jsonl"
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=6, d_warmup_images=48, checkpoint_every=3)
+    assert trainer.warmup_steps == 3
+    critic = critic_module.attach_critic(trainer, critic_lr=1e-3, g_lr_ratio=0.5, log_every=1, log_path=log)
+    before = [p.clone() for p in critic.parameters()]
+    trainer.fit()
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3, 4, 5, 6]
+    assert [r["critic_loss_g"] is None for r in records] == [True] * 3 + [False] * 3  # G waits out the warm-up
+    assert all(0 <= r["critic_accuracy"] <= 1 for r in records)
+    assert all(r["critic_loss_g"] > 0 for r in records[3:])
+    assert any((a - b).abs().max() > 0 for a, b in zip(critic.parameters(), before))
+    saved = torch.load(tmp_path / "run" / "critic.pt", weights_only=False)
+    assert saved["step"] == 6
+
+    log.write_text(log.read_text() + json.dumps({"step": 7, "critic_accuracy": 0.5, "critic_loss_g": 1.0}) + "\n")
+    resumed = make_trainer(tmp_path / "run", small_fashion, max_steps=8, d_warmup_images=48, resume=True)
+    critic = critic_module.attach_critic(resumed, critic_lr=1e-3, g_lr_ratio=0.5, log_every=1, log_path=log)
+    assert all(torch.equal(v, saved["critic"][k]) for k, v in critic.state_dict().items())
+    resumed.fit()
+    assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == list(range(1, 9))
