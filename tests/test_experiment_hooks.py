@@ -1,4 +1,4 @@
-"""experiments/detector_critic.py: a second critic of the detector's shape, hooked into a run."""
+"""Experiments that hook into a run: the detector-shaped critic (experiments/detector_critic.py) and the EMA sweep."""
 import importlib.util
 import json
 from pathlib import Path
@@ -41,3 +41,16 @@ def test_the_critic_learns_through_the_warm_up_then_g_steps_against_it_and_a_res
     assert all(torch.equal(v, saved["critic"][k]) for k, v in critic.state_dict().items())
     resumed.fit()
     assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == list(range(1, 9))
+
+
+def test_the_ema_sweep_keeps_checkpoints_and_exports_each_extra_ema(tmp_path, monkeypatch):
+    from conftest import tiny_config
+
+    monkeypatch.syspath_prepend(str(ROOT / "experiments"))  # it imports its neighbour ablation.py
+    spec = importlib.util.spec_from_file_location("ema_sweep", ROOT / "experiments" / "ema_sweep.py")
+    sweep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sweep)
+    trainer = sweep.make_trainer(tiny_config(tmp_path / "run", max_steps=3, log_every=100), [(1000, 0.1)])
+    trainer.fit()
+    assert (tmp_path / "run" / "export-ema-1000-0.1" / "model.safetensors").is_file()
+    assert torch.load(tmp_path / "run" / "extra_emas.pt", weights_only=True)["step"] == 3
