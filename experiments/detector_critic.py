@@ -134,7 +134,10 @@ def main():
     trainer = Trainer(config, torch.device("cpu"), Distributed())
     attach_critic(trainer, critic_lr=args.critic_lr, g_lr_ratio=args.g_lr_ratio, log_every=args.log_every,
                   log_path=out / "critic.jsonl")
-    export = trainer.fit()
+    try:
+        export = trainer.fit()
+    except KeyboardInterrupt:
+        sys.exit("stopped; the newest checkpoint and critic.pt are kept: run the same command to continue")
     print(f"exported the EMA generator to {export}")
 
 
