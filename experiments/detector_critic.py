@@ -14,12 +14,13 @@ with each checkpoint, so an interrupted run continues with the same command. The
 """
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from hooked_run import run_config  # noqa: E402  (experiments/ is the script's folder, so on sys.path)
 
 
 def attach_critic(trainer, *, critic_lr: float, g_lr_ratio: float, log_every: int, log_path: Path):
@@ -117,19 +118,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="CPU threads")
     parser.add_argument("train_flags", nargs=argparse.REMAINDER, help="-- then train.py flags")
     args = parser.parse_args()
-    flags = args.train_flags[1:] if args.train_flags[:1] == ["--"] else args.train_flags
-    os.environ.update(OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
+    config = run_config(args.out, args.train_flags, threads=args.threads, description="detector critic (train.py flags)")
     import torch
 
     from cgan.training.distributed import Distributed
-    from cgan.training.flags import parse_config
     from cgan.training.loop import Trainer
-    torch.set_num_threads(args.threads)
     out = Path(args.out)
-    run = out / "run"
-    resume = ["--resume"] if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()) else []
-    config = parse_config([*flags, "--out-dir", str(run), "--device", "cpu", "--no-onnx", *resume],
-                          "detector critic (train.py flags)")
     out.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(config, torch.device("cpu"), Distributed())
     attach_critic(trainer, critic_lr=args.critic_lr, g_lr_ratio=args.g_lr_ratio, log_every=args.log_every,

@@ -13,7 +13,6 @@ command. Training and evaluation use --threads CPU threads.
 """
 import argparse
 import copy
-import os
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ablation import COLUMNS, evaluate  # noqa: E402  (experiments/ is the script's folder, so on sys.path)
+from hooked_run import run_config  # noqa: E402
 
 
 def parse_ema(text: str) -> tuple[int, float]:
@@ -92,16 +92,10 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for training and evaluation")
     parser.add_argument("train_flags", nargs=argparse.REMAINDER, help="-- then train.py flags")
     args = parser.parse_args()
-    flags = args.train_flags[1:] if args.train_flags[:1] == ["--"] else args.train_flags
-    os.environ.update(OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
-    import torch
-
-    from cgan.training.flags import parse_config
-    torch.set_num_threads(args.threads)
+    config = run_config(args.out, args.train_flags, threads=args.threads, description="ema sweep (train.py flags)",
+                        fresh=("--overwrite",))
     run = Path(args.out) / "run"
-    resume = ["--resume"] if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()) else ["--overwrite"]
-    config = parse_config([*flags, "--out-dir", str(run), "--device", "cpu", "--no-onnx", *resume],
-                          "ema sweep (train.py flags)")
+    flags = args.train_flags[1:] if args.train_flags[:1] == ["--"] else args.train_flags
     if not (run / "export" / "model.safetensors").is_file():
         make_trainer(config, args.ema).fit()
 
