@@ -46,6 +46,16 @@ def high_band_share(x: np.ndarray, radius: float = 11.0) -> np.ndarray:
     return power[:, high].sum(1) / np.maximum(power.sum(axis=(1, 2)), 1e-12)
 
 
+def hard_edges(images: np.ndarray, bright: int = 50) -> np.ndarray:
+    """Each image's share of neighbouring pixel pairs (across and down) where one is black (0) and the other above
+    `bright`: an outline with no ramp between background and garment."""
+    x = images.astype(np.int64)
+    pairs = []
+    for a, b in ((x[:, :, :-1], x[:, :, 1:]), (x[:, :-1, :], x[:, 1:, :])):
+        pairs.append((((a == 0) & (b > bright)) | ((b == 0) & (a > bright))).reshape(len(x), -1))
+    return np.concatenate(pairs, axis=1).mean(axis=1)
+
+
 def statistics(images: np.ndarray) -> dict[str, np.ndarray]:
     """Per-image numbers, each (N,), from uint8 images (N, H, W)."""
     x = images.astype(np.float64) / 255.0
@@ -62,6 +72,8 @@ def statistics(images: np.ndarray) -> dict[str, np.ndarray]:
         "fine detail / contrast²": (lap ** 2).mean(axis=(1, 2)) / np.maximum(std ** 2, 1e-12),
         "high-band power share (>= 11 cycles)": high_band_share(x),
         "total variation": np.abs(np.diff(x, axis=1)).mean(axis=(1, 2)) + np.abs(np.diff(x, axis=2)).mean(axis=(1, 2)),
+        "faint pixels (1..30)": ((images > 0) & (images <= 30)).mean(axis=(1, 2)),
+        "hard edges (0 beside > 50)": hard_edges(images),
     }
 
 

@@ -85,3 +85,8 @@ def test_per_image_statistics_read_range_and_fine_detail(image_statistics):
     assert stats["brightest pixel"].tolist() == pytest.approx([128 / 255, 1.0])
     assert stats["fine detail (mean squared Laplacian)"][0] == 0 < stats["fine detail (mean squared Laplacian)"][1]
     assert stats["high-band power share (>= 11 cycles)"][1] > 0.99  # all of a checkerboard's power is at (14, 14)
+    assert stats["hard edges (0 beside > 50)"].tolist() == [0.0, 1.0]  # every neighbour of a 0 is 255, and back
+    ramp = np.zeros((1, 4, 4), np.uint8)
+    ramp[0, :, 1], ramp[0, :, 2], ramp[0, :, 3] = 20, 60, 200  # black, faint, bright: no pair is 0 beside > 50
+    assert image_statistics.hard_edges(ramp).item() == 0.0
+    assert image_statistics.statistics(ramp)["faint pixels (1..30)"].item() == 0.25
