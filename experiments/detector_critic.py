@@ -1,7 +1,8 @@
 """A second critic of the detector's shape: does training G against it lower the two-sample detector?
 
-    python experiments/detector_critic.py --out runs/critic -- --init-from weights --max-steps 23000 \\
-        --d-warmup-images 160000 --lr 1e-4 --lr-decay-start 0.717 --ema-halflife-images 100000 --ema-rampup 0
+    python experiments/detector_critic.py --out runs/critic [--g-lr-ratio 0.5] -- --init-from weights \\
+        --max-steps 21000 --d-warmup-images 128000 --lr 1e-4 --lr-decay-start 0.6905 --ema-halflife-images 100000 \\
+        --ema-rampup 0
 
 The GAN's spectral-normed discriminator, trained as a detector, reaches 0.65 where the detector's own network
 (BatchNorm after each conv) reaches 0.86 (docs/quality.md, "Can the discriminator see it?"): most of the cue is out
