@@ -6,7 +6,8 @@ detail gone, outlines kept); one random crop of k x k pixels from each image (on
 each image moved by a random 0 or 1 pixel down and right (--shift: detail locked to the even/odd pixel grid, as
 a stride-2 transposed convolution leaves it, loses its phase); every pixel brighter than a level set to it
 (--clip: the highlights flat in both sets, so how many pixels reach pure white, and the texture above the level,
-no longer differ). --spectrum-matched adds the samples filtered so
+no longer differ). --sharpened adds the samples through an unsharp mask and a clip to 0..255, the real images
+untouched (can an output that cuts outlines to black hide them?). --spectrum-matched adds the samples filtered so
 that their mean Fourier power spectrum is the training set's, the real images untouched. Where accuracy holds
 under a blur, the cue is coarse; where it holds on small crops, it is local texture; where a shift removes it,
 it is grid-locked; where clipping removes it, it lies in the brightest pixels; where spectrum matching removes
@@ -61,6 +62,13 @@ def spectrum_matched(images: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.clip(np.round(filtered), 0, 255).astype(np.uint8)
 
 
+def sharpened(images: np.ndarray, amount: float, sigma: float = 1.0) -> np.ndarray:
+    """uint8 images sharpened by an unsharp mask (x + amount * (x - blur(x, sigma))), then rounded and clipped to
+    0..255: overshoot below black becomes 0, as in an image sharpened before it was stored in 8 bits."""
+    x = images.astype(np.float64)
+    return np.clip(np.round(x + amount * (x - blur(images, sigma))), 0, 255).astype(np.uint8)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("weights", help="export folder whose samples are tested")
@@ -72,6 +80,9 @@ def main():
     parser.add_argument("--shift", action="store_true", help="also test random one-pixel shifts")
     parser.add_argument("--spectrum-matched", action="store_true",
                         help="also test the samples with their mean power spectrum matched to 20,000 training images'")
+    parser.add_argument("--sharpened", type=float, nargs="*", default=[],
+                        help="unsharp-mask amounts (σ = 1 pixel, then clipped to 0..255) to test the samples with, "
+                        "the real images as they are, one view each")
     parser.add_argument("--whole", action=argparse.BooleanOptionalAction, default=True,
                         help="test the whole images too (the reference row)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="detector seeds")
@@ -86,6 +97,8 @@ def main():
     views += [(f"one random {k}x{k} crop each", lambda images, k=k: random_crops(images, k, seed=len(images) + k))
               for k in args.crop]
     views += [(f"both clipped at {level}", lambda images, v=level: np.minimum(images, v)) for level in args.clip]
+    views += [(f"samples sharpened by {amount:g} and clipped, real images as they are",
+               lambda images, a=amount: sharpened(images, a) if images is fake else images) for amount in args.sharpened]
     if args.shift:
         views.append(("each moved 0 or 1 pixel down and right at random", lambda images: random_shifts(images, 7)))
     if args.spectrum_matched:

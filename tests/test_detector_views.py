@@ -90,3 +90,14 @@ def test_per_image_statistics_read_range_and_fine_detail(image_statistics):
     ramp[0, :, 1], ramp[0, :, 2], ramp[0, :, 3] = 20, 60, 200  # black, faint, bright: no pair is 0 beside > 50
     assert image_statistics.hard_edges(ramp).item() == 0.0
     assert image_statistics.statistics(ramp)["faint pixels (1..30)"].item() == 0.25
+
+
+def test_sharpening_cuts_a_soft_outline_to_black_and_leaves_flat_images_alone(scales):
+    ramp = np.zeros((1, 8, 8), np.uint8)
+    ramp[0, :, 3], ramp[0, :, 4:] = 40, 200  # black, a faint step, then the garment
+    out = scales.sharpened(ramp, 1.0)
+    assert out.dtype == np.uint8 and out.shape == ramp.shape
+    assert out[0, 4, 3] < ramp[0, 4, 3] and out[0, 4, 4] > ramp[0, 4, 4]  # the step is steepened on both sides
+    assert out[0, 4, 2] == 0  # undershoot below black is clipped
+    flat = np.full((1, 8, 8), 90, np.uint8)
+    assert np.array_equal(scales.sharpened(flat, 1.0), flat)
