@@ -20,8 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "experiments"))  # also when loaded as a module, not run as a script
 
-from hooked_run import run_config  # noqa: E402  (experiments/ is the script's folder, so on sys.path)
+from hooked_run import run_config  # noqa: E402
 
 
 def attach_critic(trainer, *, critic_lr: float, g_lr_ratio: float, log_every: int, log_path: Path):

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ablation import COLUMNS, evaluate  # noqa: E402  (experiments/ is the script's folder, so on sys.path)
-from hooked_run import run_config  # noqa: E402
+from hooked_run import run_config, train_flags  # noqa: E402
 
 
 def parse_ema(text: str) -> tuple[int, float]:
@@ -95,7 +95,7 @@ def main():
     config = run_config(args.out, args.train_flags, threads=args.threads, description="ema sweep (train.py flags)",
                         fresh=("--overwrite",))
     run = Path(args.out) / "run"
-    flags = args.train_flags[1:] if args.train_flags[:1] == ["--"] else args.train_flags
+    flags = train_flags(args.train_flags)
     if not (run / "export" / "model.safetensors").is_file():
         make_trainer(config, args.ema).fit()
 

@@ -1,8 +1,8 @@
 """The shared start of the experiments that hook into one train.py run: its flags, its folder, its threads.
 
-    config = run_config(out, train_flags, threads=2, description="...")   # the run is OUT/run
+    config = run_config(out, args, threads=2, description="...")   # the run is OUT/run
 
-`train_flags` are train.py's flags after a `--`; the run continues with --resume when OUT/run has a checkpoint,
+`args` are train.py's flags after a `--`; the run continues with --resume when OUT/run has a checkpoint,
 and otherwise starts with `fresh` (e.g. ["--overwrite"]). Torch and its thread settings are set here, before any
 network is built.
 """
@@ -10,9 +10,14 @@ import os
 from pathlib import Path
 
 
-def run_config(out: str, train_flags: list[str], *, threads: int, description: str, fresh: tuple[str, ...] = ()):
+def train_flags(args: list[str]) -> list[str]:
+    """train.py's flags from what follows the experiment's own: a leading `--` dropped."""
+    return args[1:] if args[:1] == ["--"] else args
+
+
+def run_config(out: str, args: list[str], *, threads: int, description: str, fresh: tuple[str, ...] = ()):
     """The run's TrainConfig (CPU, no model.onnx), resumed where OUT/run holds a checkpoint."""
-    flags = train_flags[1:] if train_flags[:1] == ["--"] else train_flags
+    flags = train_flags(args)
     os.environ.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     import torch
 

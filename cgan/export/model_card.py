@@ -10,7 +10,7 @@ from cgan.export.folder import read_config
 from cgan.export.names import CONFIG_NAME, METRICS_NAME, SAMPLES_NAME
 from cgan.hub_datasets import is_hub_dataset, parse_spec
 
-MAX_HISTORY = 64  # generators followed back through --init-from (a config.json from the Hub is untrusted)
+MAX_LINEAGE = 64  # training records followed back through --init-from (a config.json from the Hub is untrusted)
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
 ARCH_TEXT = {
     "fast": "the CPU-sized default: a DCGAN-style generator ([z, one-hot] -> ConvTranspose+BatchNorm+ReLU -> Tanh) "
@@ -64,7 +64,7 @@ def _history_text(training: dict[str, Any]) -> list[str]:
     """For a run that started from a trained generator (--init-from): that generator's training, and the whole
     lineage's images and hours; nothing for a run trained from scratch."""
     records, record = [], training
-    while isinstance(record, dict) and len(records) < MAX_HISTORY:
+    while isinstance(record, dict) and len(records) < MAX_LINEAGE:
         records.append(record)
         record = record.get("started_from")
     if len(records) < 2:

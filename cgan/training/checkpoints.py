@@ -16,6 +16,7 @@ from torch import nn
 from cgan.checked_weights import expected_shapes, load_checked
 from cgan.config import ModelConfig
 from cgan.export import load_generator
+from cgan.export.model_card import MAX_LINEAGE
 from cgan.export.names import DISCRIMINATOR_NAME
 from cgan.files import atomic_path
 from cgan.models import build_discriminator, plain_discriminator_weights
@@ -62,7 +63,6 @@ GENERATOR_FIELDS = ("arch", "z_dim", "class_names", "channels", "image_size", "n
 DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_norm", "d_head", "d_classifier")  # and D's, beside
 
 
-MAX_LINEAGE = 64  # generators a training record follows back through --init-from
 MAX_TEXT = 200  # characters of a text field kept from a starting generator's record
 MAX_RECORD_BYTES = 100_000  # the inherited records, as JSON: an export's config.json must stay loadable
 
