@@ -15,7 +15,7 @@ from cgan.hub_datasets import is_hub_dataset
 ARCHS = ("fast", "reference", "paper")
 G_NORMS = ("batch", "conditional")
 G_UPSAMPLES = ("convtranspose", "nearest")
-G_OUTPUTS = ("tanh", "full-range")
+G_OUTPUTS = ("tanh", "full-range", "full-range-clipped")
 D_NORMS = ("spectral", "none", "batch")
 D_HEADS = ("pooled", "spatial")
 LR_DECAYS = ("none", "linear")
@@ -52,7 +52,8 @@ class ModelConfig:
     d_conditioning: str = "projection"  # how D sees the label: projection (Miyato & Koyama) or channels (one-hot planes)
     g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
     g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
-    g_output: str = "tanh"  # generator output: tanh, or full-range (each image's Tanh range stretched to -1..1)
+    g_output: str = "tanh"  # generator output: tanh, full-range (each image's Tanh range stretched to -1..1) or
+    # full-range-clipped (that, 5 per cent wider, clipped to -1..1: the ends of the range become pure black and white)
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
     d_norm: str = "spectral"  # discriminator: spectral (spectral norm), none (plain; pair with --gamma) or batch (BatchNorm)
     d_head: str = "pooled"  # fast discriminator: pooled (sum over positions) or spatial (a weight per position)
@@ -148,7 +149,7 @@ class TrainConfig:
     d_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: convs at each lower resolution; default: the preset's"})
     g_norm: Optional[str] = field(default=None, metadata={"help": f"generator BatchNorm: {', '.join(G_NORMS)}; default: the preset's"})
     g_upsample: Optional[str] = field(default=None, metadata={"help": f"generator upsampling: {', '.join(G_UPSAMPLES)}; default: the preset's"})
-    g_output: Optional[str] = field(default=None, metadata={"help": f"generator output: {', '.join(G_OUTPUTS)} (full-range: each image's Tanh output stretched linearly so that its darkest pixel is black and its brightest white, as in every Fashion-MNIST image); default: the preset's"})
+    g_output: Optional[str] = field(default=None, metadata={"help": f"generator output: {', '.join(G_OUTPUTS)} (full-range: each image's Tanh output stretched linearly so that its darkest pixel is black and its brightest white, as in every Fashion-MNIST image; full-range-clipped: that stretch made 5 per cent wider and clipped to -1..1, so that the darkest and brightest few grey levels become pure black and white, as in a sharpened image stored in 8 bits); default: the preset's"})
     d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone; batch: plain weights with BatchNorm after each conv, real and fake images normalised as one batch); default: the preset's"})
     d_head: Optional[str] = field(default=None, metadata={"help": f"fast discriminator's last layer: {', '.join(D_HEADS)} (pooled: one weight per feature, summed over positions; spatial: one per feature and position, so D can tell where things are); default: the preset's"})
     ema_halflife_images: int = field(default=20_000, metadata={"help": "half-life of the generator EMA, in training images"})

@@ -7,10 +7,13 @@ real test images and of a generator's samples, and scores it on the other half, 
 split; then a logistic regression on all of them together with the class.
 
     python experiments/image_statistics.py weights [--per-class 1000] [--seed 0] [--stretched] [--sharpened A]
+                                                   [--clipped M]
 
 --stretched tests the samples with each one's range stretched to 0..255 (experiments/detector_power.py), as every
 real Fashion-MNIST image spans it; --sharpened A through an unsharp mask of amount A and a clip to 0..255
-(experiments/detector_scales.py), as the dataset's outlines were sharpened before they were stored in 8 bits.
+(experiments/detector_scales.py), as the dataset's outlines were sharpened before they were stored in 8 bits;
+--clipped M with each sample's grey levels spread (1 + M) times around the middle grey and clipped to 0..255, what
+g_output="full-range-clipped" does inside the generator (M = 0.05), laid over samples afterwards.
 
 0.5 is indistinguishable; the detector reads 0.83-0.88 on the shipped weights.
 """
@@ -31,6 +34,12 @@ from cgan.export import load_generator  # noqa: E402
 from cgan.sampling import generate_dataset  # noqa: E402
 from detector_power import stretched  # noqa: E402
 from detector_scales import sharpened  # noqa: E402
+
+
+def clipped(images: np.ndarray, margin: float) -> np.ndarray:
+    """uint8 images with their grey levels spread (1 + margin) times around the middle grey, clipped to 0..255."""
+    x = images.astype(np.float64) / 127.5 - 1
+    return np.clip(np.round((x * (1 + margin) + 1) * 127.5), 0, 255).astype(np.uint8)
 
 
 def laplacian(x: np.ndarray) -> np.ndarray:
@@ -124,6 +133,8 @@ def main():
     parser.add_argument("--stretched", action="store_true", help="stretch each sample's range to 0..255 first")
     parser.add_argument("--sharpened", type=float, default=0.0,
                         help="sharpen the samples by this unsharp-mask amount (σ = 1 pixel), clipped to 0..255")
+    parser.add_argument("--clipped", type=float, default=0.0,
+                        help="spread the samples' grey levels (1 + M) times around the middle grey, clipped to 0..255")
     args = parser.parse_args()
     generator = load_generator(args.weights)
     test = load_dataset("fashion-mnist", train=False)
@@ -131,6 +142,7 @@ def main():
     fake, fake_labels = generate_dataset(generator, per_class=args.per_class, progress=False)
     fake = stretched(fake) if args.stretched else fake
     fake = sharpened(fake, args.sharpened) if args.sharpened else fake
+    fake = clipped(fake, args.clipped) if args.clipped else fake
     real_order, fake_order, train, held, scored = split_halves(len(real), len(fake), args.seed)
     images = np.concatenate([real[real_order], fake[fake_order]]).reshape(-1, real.shape[-2], real.shape[-1])
     classes = np.concatenate([real_labels[real_order], fake_labels[fake_order]])
@@ -138,7 +150,8 @@ def main():
     fit, score = torch.cat([train, held]).numpy(), scored.numpy()
     stats = statistics(images)
     samples = (f"{args.weights}{', stretched' if args.stretched else ''}"
-               f"{f', sharpened by {args.sharpened:g}' if args.sharpened else ''}")
+               f"{f', sharpened by {args.sharpened:g}' if args.sharpened else ''}"
+               f"{f', spread by {1 + args.clipped:g} and clipped' if args.clipped else ''}")
     print(f"| one number per image (real test images vs {samples}, seed {args.seed}) | real: median | "
           "generated: median | held-out accuracy, a threshold per class |")
     print("|---|---|---|---|")

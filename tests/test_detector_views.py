@@ -101,3 +101,12 @@ def test_sharpening_cuts_a_soft_outline_to_black_and_leaves_flat_images_alone(sc
     assert out[0, 4, 2] == 0  # undershoot below black is clipped
     flat = np.full((1, 8, 8), 90, np.uint8)
     assert np.array_equal(scales.sharpened(flat, 1.0), flat)
+
+
+def test_clipping_spreads_the_grey_levels_and_cuts_the_ends_to_black_and_white(image_statistics):
+    levels = np.array([[[0, 5, 7, 128, 200, 249, 255]]], np.uint8)
+    out = image_statistics.clipped(levels, 0.05)
+    assert out.dtype == np.uint8
+    # 5 and 249 lie within 6.4 grey levels of the ends (127.5 * 0.05 / 1.05): pure black and white; the rest spread
+    assert out[0, 0].tolist() == [0, 0, 1, 128, 204, 255, 255]
+    assert np.array_equal(image_statistics.clipped(levels, 0.0), levels)

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from cgan.config import ModelConfig
-from cgan.models import (ProjectFromVector, build_discriminator, build_generator, full_range, one_hot,
+from cgan.models import (CLIP_MARGIN, ProjectFromVector, build_discriminator, build_generator, full_range, one_hot,
                          plain_discriminator_weights)
 from cgan.sampling import generate
 from cgan.training.ema import recalibrate_batchnorm
@@ -101,7 +101,8 @@ def test_config_rejects_unbuildable_values():
 DESIGN_VARIANTS = [dict(g_norm="conditional"), dict(g_upsample="nearest"), dict(d_depth=2), dict(d_norm="none"),
                    dict(d_head="spatial"), dict(g_norm="conditional", g_upsample="nearest", d_depth=2),
                    dict(d_depth=2, d_norm="none", d_head="spatial", d_classifier=True),
-                   dict(d_depth=2, d_norm="batch", d_head="spatial", d_classifier=True), dict(g_output="full-range")]
+                   dict(d_depth=2, d_norm="batch", d_head="spatial", d_classifier=True), dict(g_output="full-range"),
+                   dict(g_output="full-range-clipped")]
 
 
 @pytest.mark.parametrize("overrides", DESIGN_VARIANTS)
@@ -158,6 +159,28 @@ def test_a_full_range_generator_draws_every_image_from_black_to_white_with_the_s
     assert torch.allclose(full, (plain - low) / (high - low) * 2 - 1, atol=1e-5)  # linear, per image
     flat = full_range(torch.full((1, 1, 4, 4), 0.3))
     assert torch.isfinite(flat).all() and flat.unique().numel() == 1  # a flat image stays flat
+
+
+def test_a_clipped_full_range_generator_cuts_the_ends_of_the_range_to_pure_black_and_white():
+    full, clipped = (build_generator(tiny_model("fast", g_output=out)) for out in ("full-range", "full-range-clipped"))
+    recalibrate_batchnorm(full, batches=2, batch_size=16)
+    clipped.load_state_dict(full.state_dict())  # the same weights: the clip has no parameters
+    full.eval(), clipped.eval()
+    z, condition = torch.randn(6, full.config.z_dim), one_hot(torch.arange(6), 10)
+    with torch.no_grad():
+        stretched, cut = full(z, condition), clipped(z, condition)
+    assert cut.min() == -1 and cut.max() == 1
+    edge = 1 / (1 + CLIP_MARGIN)  # stretched values past it become pure black or white
+    assert torch.equal(cut == -1, stretched <= -edge) and torch.equal(cut == 1, stretched >= edge)
+    inside = stretched.abs() < edge
+    assert inside.any() and torch.allclose(cut[inside], stretched[inside] * (1 + CLIP_MARGIN))
+    assert (cut == -1).sum() > (stretched == -1).sum()  # more than the one darkest pixel per image
+
+    z.requires_grad_(True)
+    clipped.train()
+    image = clipped(z, condition)
+    (grad,) = torch.autograd.grad(image.sum(), z)
+    assert grad.abs().sum() > 0  # the pixels inside the range train the generator
 
 
 def test_a_batch_normed_discriminator_judges_each_image_beside_its_batch_while_training():

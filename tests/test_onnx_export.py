@@ -24,7 +24,7 @@ def preset_generator(arch: str, **overrides) -> torch.nn.Module:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("arch, overrides", [(arch, {}) for arch in sorted(PRESETS)]
-                         + [("fast", {"g_output": "full-range"})])
+                         + [("fast", {"g_output": "full-range"}), ("fast", {"g_output": "full-range-clipped"})])
 def test_onnx_output_equals_torch(tmp_path, arch, overrides):
     generator = preset_generator(arch, **overrides)
     path = export_onnx(generator, tmp_path / ONNX_NAME)

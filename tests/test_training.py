@@ -190,6 +190,16 @@ def test_a_batch_normed_discriminator_sees_real_and_fake_images_as_one_batch_in_
     assert trainer.step == 2
 
 
+def test_a_run_from_a_full_range_export_can_train_on_with_the_clipped_output(tmp_path, small_fashion):
+    source = make_trainer(tmp_path / "source", small_fashion, max_steps=1, g_output="full-range").fit()
+    export = make_trainer(tmp_path / "run", small_fashion, init_from=str(source), max_steps=1,
+                          g_output="full-range-clipped").fit()
+    generator = load_export(export)
+    assert generator.config.g_output == "full-range-clipped"
+    images = generate(generator, [0, 3, 9], [1, 2, 3])
+    assert images.amin().item() == -1.0 and images.amax().item() == 1.0
+
+
 def test_a_full_range_run_exports_a_generator_whose_every_image_spans_black_to_white(tmp_path, small_fashion):
     export = make_trainer(tmp_path / "run", small_fashion, max_steps=2, g_output="full-range").fit()
     generator = load_export(export)

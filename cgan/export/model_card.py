@@ -30,6 +30,8 @@ def _design_text(config, optimizer: dict[str, Any]) -> str:
         notes.append("nearest-neighbour upsampling with 3x3 convolutions")
     if config.g_output == "full-range":
         notes.append("each image's output stretched to span black to white")
+    elif config.g_output == "full-range-clipped":
+        notes.append("each image's output stretched a little past black and white and clipped")
     if config.arch == "fast" and config.d_depth > 1:
         notes.append(f"{config.d_depth} discriminator convolutions at each lower resolution")
     if config.arch == "fast" and config.d_head == "spatial":
