@@ -95,8 +95,14 @@ def full_range_clipped(images: torch.Tensor) -> torch.Tensor:
     """full_range made CLIP_MARGIN wider and clipped to -1..1 (g_output="full-range-clipped"): the darkest and
     brightest few grey levels become pure black and white, so that an outline can cut from black to the garment
     with no ramp, and highlights can be pure white, as in Fashion-MNIST's images, which were sharpened before they
-    were stored in 8 bits. The clip passes no gradient, as a ReLU does not below zero."""
-    return (full_range(images) * (1 + CLIP_MARGIN)).clamp(-1, 1)
+    were stored in 8 bits. Its gradient passes the clip unchanged (straight through): a pixel cut to black still
+    learns to rise into the faint grey levels when the discriminator asks for them (a clip that passes no gradient
+    leaves them too few), and the stretch bounds how far past the range it can be pushed."""
+    wide = full_range(images) * (1 + CLIP_MARGIN)
+    cut = wide.clamp(-1, 1)
+    if not (torch.is_grad_enabled() and wide.requires_grad):
+        return cut
+    return cut.detach() + (wide - wide.detach())  # the clip's values exactly, the stretch's gradient
 
 
 def _output(images: torch.Tensor, config: ModelConfig) -> torch.Tensor:

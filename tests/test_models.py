@@ -176,11 +176,20 @@ def test_a_clipped_full_range_generator_cuts_the_ends_of_the_range_to_pure_black
     assert inside.any() and torch.allclose(cut[inside], stretched[inside] * (1 + CLIP_MARGIN))
     assert (cut == -1).sum() > (stretched == -1).sum()  # more than the one darkest pixel per image
 
-    z.requires_grad_(True)
-    clipped.train()
-    image = clipped(z, condition)
-    (grad,) = torch.autograd.grad(image.sum(), z)
-    assert grad.abs().sum() > 0  # the pixels inside the range train the generator
+
+
+def test_the_clip_passes_its_gradient_straight_through_and_keeps_its_values_exact():
+    from cgan.models import full_range_clipped
+
+    values = torch.linspace(-1, 1, 16)
+    values[1], values[14] = -0.99, 0.99  # inside the range, past black and white once stretched
+    images = values.view(1, 1, 4, 4).requires_grad_(True)
+    cut = full_range_clipped(images)
+    with torch.no_grad():
+        assert torch.equal(cut, full_range_clipped(images))  # the same values with and without a graph
+    assert cut[0, 0, 0, 1] == -1 and cut[0, 0, 3, 2] == 1  # exactly black and white
+    (grad,) = torch.autograd.grad(cut[0, 0, 0, 1] - cut[0, 0, 3, 2], images)
+    assert grad[0, 0, 0, 1] > 0 and grad[0, 0, 3, 2] < 0  # clipped pixels still learn, each its own way
 
 
 def test_a_batch_normed_discriminator_judges_each_image_beside_its_batch_while_training():

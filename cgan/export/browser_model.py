@@ -53,7 +53,7 @@ def export_onnx(generator: nn.Module, path: str | os.PathLike) -> Path:
     batch = torch.export.Dim("batch")
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     quiet = contextlib.redirect_stdout(io.StringIO())  # the exporter's progress lines
-    with warnings.catch_warnings(), quiet, atomic_path(path) as tmp:
+    with warnings.catch_warnings(), quiet, torch.no_grad(), atomic_path(path) as tmp:  # no_grad: inference ops only
         warnings.simplefilter("ignore")
         program = torch.onnx.export(model, (z, condition), dynamo=True, verbose=False,
                                     input_names=["z", "condition"], output_names=["images"],
