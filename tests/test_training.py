@@ -198,6 +198,11 @@ def test_a_run_from_a_full_range_export_can_train_on_with_the_clipped_output(tmp
     assert generator.config.g_output == "full-range-clipped"
     images = generate(generator, [0, 3, 9], [1, 2, 3])
     assert images.amin().item() == -1.0 and images.amax().item() == 1.0
+    # without --g-output a run keeps the output of the generator it starts from, not the preset's
+    kept = make_trainer(tmp_path / "kept", small_fashion, init_from=str(export), max_steps=1).fit()
+    assert load_export(kept).config.g_output == "full-range-clipped"
+    back = make_trainer(tmp_path / "back", small_fashion, init_from=str(export), max_steps=1, g_output="tanh").fit()
+    assert load_export(back).config.g_output == "tanh"
 
 
 def test_a_full_range_run_exports_a_generator_whose_every_image_spans_black_to_white(tmp_path, small_fashion):

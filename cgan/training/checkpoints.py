@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from cgan.checked_weights import expected_shapes, load_checked
-from cgan.config import ModelConfig
+from cgan.config import ModelConfig, TrainConfig
 from cgan.export import load_generator
 from cgan.export.model_card import MAX_LINEAGE
 from cgan.export.names import DISCRIMINATOR_NAME
@@ -118,6 +118,14 @@ def started_from(state: dict[str, Any], init_from: str | None) -> dict[str, Any]
         print(f"note: the training record of {init_from} is not at hand ({e}); the export will not say how the "
               "generator it started from was trained", flush=True)
         return {}
+
+
+def output_to_start_from(model_config: ModelConfig, config: TrainConfig, resuming: bool) -> ModelConfig:
+    """A new --init-from run keeps the output step (g_output, which has no weights) of the generator it starts
+    from, unless --g-output names one: the preset's would quietly change how the trained weights draw."""
+    if not config.init_from or resuming or config.g_output is not None:
+        return model_config
+    return dataclasses.replace(model_config, g_output=load_generator(config.init_from).config.g_output)
 
 
 def networks_to_start_from(weights: str, model_config: ModelConfig,

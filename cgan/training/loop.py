@@ -63,9 +63,9 @@ class Trainer:
         self.resuming = prepare_run_dir(config, info)
         self.dataset = dataset or load_dataset(config.dataset, data_dir=config.data_dir, image_size=config.image_size,
                                                image_column=config.image_column, label_column=config.label_column)
-        self.model_config, self.optim = resolve(config, class_names=self.dataset.class_names,
-                                                channels=self.dataset.channels, native_size=self.dataset.size,
-                                                device_type=device.type)
+        resolved, self.optim = resolve(config, class_names=self.dataset.class_names, channels=self.dataset.channels,
+                                       native_size=self.dataset.size, device_type=device.type)
+        self.model_config = checkpoints.output_to_start_from(resolved, config, self.resuming)
         self.out_dir = Path(config.out_dir)
         self.export_dir = Path(config.export_dir) if config.export_dir else self.out_dir / "export"
         self.hooks: dict[str, list[Callable]] = {name: [] for name in HOOKS}
