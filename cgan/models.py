@@ -95,9 +95,8 @@ def full_range_clipped(images: torch.Tensor) -> torch.Tensor:
     """full_range made CLIP_MARGIN wider and clipped to -1..1 (g_output="full-range-clipped"): the darkest and
     brightest few grey levels become pure black and white, so that an outline can cut from black to the garment
     with no ramp, and highlights can be pure white, as in Fashion-MNIST's images, which were sharpened before they
-    were stored in 8 bits. Its gradient passes the clip unchanged (straight through): a pixel cut to black still
-    learns to rise into the faint grey levels when the discriminator asks for them (a clip that passes no gradient
-    leaves them too few), and the stretch bounds how far past the range it can be pushed."""
+    were stored in 8 bits. Its gradient passes the clip unchanged (straight through), so a pixel past black or white
+    still moves when training or a projection asks it to; the stretch bounds how far past the range it can go."""
     wide = full_range(images) * (1 + CLIP_MARGIN)
     cut = wide.clamp(-1, 1)
     if not (torch.is_grad_enabled() and wide.requires_grad):

@@ -15,7 +15,7 @@ real Fashion-MNIST image spans it; --sharpened A through an unsharp mask of amou
 --clipped M with each sample's grey levels spread (1 + M) times around the middle grey and clipped to 0..255, what
 g_output="full-range-clipped" does inside the generator (M = 0.05), laid over samples afterwards.
 
-0.5 is indistinguishable; the detector reads 0.83-0.88 on the shipped weights.
+0.5 is indistinguishable; the CNN detector reads 0.69-0.74 on the shipped weights (docs/quality.md).
 """
 import argparse
 import sys

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from cgan.config import ModelConfig
-from cgan.models import (CLIP_MARGIN, ProjectFromVector, build_discriminator, build_generator, full_range, one_hot,
-                         plain_discriminator_weights)
+from cgan.models import (CLIP_MARGIN, ProjectFromVector, build_discriminator, build_generator, full_range,
+                         full_range_clipped, one_hot, plain_discriminator_weights)
 from cgan.sampling import generate
 from cgan.training.ema import recalibrate_batchnorm
 
@@ -177,10 +177,7 @@ def test_a_clipped_full_range_generator_cuts_the_ends_of_the_range_to_pure_black
     assert (cut == -1).sum() > (stretched == -1).sum()  # more than the one darkest pixel per image
 
 
-
 def test_the_clip_passes_its_gradient_straight_through_and_keeps_its_values_exact():
-    from cgan.models import full_range_clipped
-
     values = torch.linspace(-1, 1, 16)
     values[1], values[14] = -0.99, 0.99  # inside the range, past black and white once stretched
     images = values.view(1, 1, 4, 4).requires_grad_(True)
