@@ -18,6 +18,7 @@ G_UPSAMPLES = ("convtranspose", "nearest")
 G_OUTPUTS = ("tanh", "full-range", "full-range-clipped")
 D_NORMS = ("spectral", "none", "batch")
 D_HEADS = ("pooled", "spatial")
+D_INPUTS = ("image", "image+dark")
 LR_DECAYS = ("none", "linear")
 LOSSES = ("hinge", "bce", "relativistic")
 D_CONDITIONINGS = ("projection", "channels")
@@ -57,6 +58,7 @@ class ModelConfig:
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
     d_norm: str = "spectral"  # discriminator: spectral (spectral norm), none (plain; pair with --gamma) or batch (BatchNorm)
     d_head: str = "pooled"  # fast discriminator: pooled (sum over positions) or spatial (a weight per position)
+    d_input: str = "image"  # what D reads: image, or image+dark (beside it, its darkest grey levels magnified)
     d_classifier: bool = False  # discriminator also has an auxiliary classifier head (AC-GAN), for --aux-weight
 
     def validate(self) -> None:
@@ -70,7 +72,7 @@ class ModelConfig:
         if len(self.class_names) != self.num_classes:
             raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
         for name, allowed in (("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES), ("g_output", G_OUTPUTS), ("d_norm", D_NORMS),
-                              ("d_head", D_HEADS)):
+                              ("d_head", D_HEADS), ("d_input", D_INPUTS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         for name, most in MODEL_LIMITS.items():
@@ -91,6 +93,9 @@ class ModelConfig:
             raise ValueError("the reference architecture works at 32x32; use --image-size 32")
         if self.d_head == "spatial" and self.arch != "fast":
             raise ValueError("a spatial discriminator head (--d-head spatial) is part of the fast preset's design")
+        if self.d_input != "image" and self.arch == "paper":
+            raise ValueError("a dark-levels input (--d-input image+dark) needs a convolutional discriminator: "
+                             "the fast or reference preset")
         if self.arch == "fast" and self.image_size % 4:
             raise ValueError(f"the fast architecture needs an image size divisible by 4, got {self.image_size}")
 
@@ -152,6 +157,7 @@ class TrainConfig:
     g_output: Optional[str] = field(default=None, metadata={"help": f"generator output: {', '.join(G_OUTPUTS)} (full-range: each image's Tanh output stretched linearly so that its darkest pixel is black and its brightest white, as in every Fashion-MNIST image; full-range-clipped: that stretch made 5 per cent wider and clipped to -1..1, so that the darkest and brightest few grey levels become pure black and white, as in a sharpened image stored in 8 bits); default: the preset's"})
     d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone; batch: plain weights with BatchNorm after each conv, real and fake images normalised as one batch); default: the preset's"})
     d_head: Optional[str] = field(default=None, metadata={"help": f"fast discriminator's last layer: {', '.join(D_HEADS)} (pooled: one weight per feature, summed over positions; spatial: one per feature and position, so D can tell where things are); default: the preset's"})
+    d_input: Optional[str] = field(default=None, metadata={"help": f"what the discriminator reads: {', '.join(D_INPUTS)} (image+dark: beside each image, its grey levels 0 to 8 of 255 magnified to the full range, so that D sees the faint halo that real images have a few pixels outside an outline; with --init-from a discriminator trained on the image alone starts with that plane's weights at zero); default: the preset's, or the starting generator's"})
     ema_halflife_images: int = field(default=20_000, metadata={"help": "half-life of the generator EMA, in training images"})
     ema_rampup: float = field(default=0.02, metadata={"help": "early in training the EMA half-life is at most this fraction of images seen (0.02: 2,700 images at 20 CPU minutes, the full half-life from 1,000,000 images)"})
     bn_recalibration_batches: int = field(default=100, metadata={"help": "batches used to recompute the EMA generator's BatchNorm statistics before sampling or export"})
@@ -186,7 +192,7 @@ class TrainConfig:
         if self.d_conditioning is not None and self.d_conditioning not in D_CONDITIONINGS:
             raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
         for name, allowed in (("lr_decay", LR_DECAYS), ("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES), ("g_output", G_OUTPUTS),
-                              ("d_norm", D_NORMS), ("d_head", D_HEADS),
+                              ("d_norm", D_NORMS), ("d_head", D_HEADS), ("d_input", D_INPUTS),
                               ("compile", COMPILE_MODES), ("precision", PRECISIONS), ("tracker", TRACKERS)):
             if getattr(self, name) is not None and getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
@@ -254,7 +260,7 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
         preset.update(preset.get("gpu", {}))
     model_fields = dict(preset["model"])
     for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_output", "d_norm",
-                 "d_head"):
+                 "d_head", "d_input"):
         if getattr(train, name) is not None:
             model_fields[name] = getattr(train, name)
     aux_weight = preset.get("aux_weight", 0.0) if train.aux_weight is None else train.aux_weight

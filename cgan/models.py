@@ -183,6 +183,20 @@ class GlobalSumPool(nn.Module):
         return x.sum(dim=(2, 3))  # (B, C)
 
 
+DARK_LEVELS = 8  # d_input="image+dark": grey levels 0..DARK_LEVELS of 255 fill the dark plane's range
+
+
+def dark_levels(images: torch.Tensor) -> torch.Tensor:
+    """The darkest grey levels of images in -1..1, 0..DARK_LEVELS of 255, spread over -1..1 (darker and brighter
+    pixels at its ends): real Fashion-MNIST images have a faint halo two or three pixels outside an outline at
+    these levels, too faint to move D through the image itself. Each pixel is rounded to a whole grey level with
+    its gradient passed straight through, so generated pixels sit at the stored real ones' levels and the plane
+    cannot tell them apart by rounding alone, while a pure black pixel can still be asked to lighten."""
+    levels = ((images.float() + 1) * 127.5).clamp_max(DARK_LEVELS)  # brighter pixels all alike, no gradient
+    levels = levels + (levels.clamp_min(0).round() - levels).detach()  # straight through, pure black included
+    return (levels / DARK_LEVELS * 2 - 1).to(images.dtype)
+
+
 class ConvDiscriminator(nn.Module):
     """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit (d_norm="none": plain weights;
     d_norm="batch": plain weights with BatchNorm after each conv, so that real and fake images must be
@@ -194,13 +208,15 @@ class ConvDiscriminator(nn.Module):
     s/4 map with a weight per position instead of summing over positions.
     d_classifier: a linear head on the same features gives class logits (AC-GAN);
     forward(..., classes=True) returns (logit, class_logits).
+    d_input="image+dark": each image's dark_levels are further input planes, after the image's own.
     """
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
         dim = config.d_dim
-        in_ch = config.channels + (config.num_classes if config.d_conditioning == "channels" else 0)
+        image_ch = config.channels * (2 if config.d_input == "image+dark" else 1)
+        in_ch = image_ch + (config.num_classes if config.d_conditioning == "channels" else 0)
         act = lambda: nn.LeakyReLU(0.2, inplace=True)  # noqa: E731
         norm = config.d_norm == "spectral"
         conv = functools.partial(_conv, norm=norm, batch_norm=config.d_norm == "batch")
@@ -231,6 +247,8 @@ class ConvDiscriminator(nn.Module):
 
     def forward(self, images: torch.Tensor, condition: torch.Tensor, classes: bool = False):
         condition = condition.to(images.dtype)
+        if self.config.d_input == "image+dark":
+            images = torch.cat([images, dark_levels(images)], dim=1)  # (B, 2 * channels, H, W)
         if self.config.d_conditioning == "channels":
             planes = condition[:, :, None, None].expand(-1, -1, images.shape[2], images.shape[3])
             images = torch.cat([images, planes], dim=1)  # (B, channels + num_classes, H, W)
@@ -295,6 +313,25 @@ def plain_discriminator_weights(spectral_state: dict[str, torch.Tensor], config:
         if hasattr(module, "weight_orig"):
             remove_spectral_norm(module)  # uses the stored power-iteration vectors; no further iteration
     return net.state_dict()  # detached tensors
+
+
+def dark_input_weights(image_state: dict[str, torch.Tensor], config: ModelConfig) -> dict[str, torch.Tensor]:
+    """The weights of a discriminator trained with d_input="image" for the same design with "image+dark" (config):
+    the first conv's weights for the dark planes start at zero, so it computes the same logits, and its
+    spectral norm's power-iteration vector gains zeros in their places."""
+    shapes = {name: tensor.shape for name, tensor in build_discriminator(config).state_dict().items()}
+    channels, state = config.channels, dict(image_state)
+    for name, tensor in image_state.items():
+        if name not in shapes or shapes[name] == tensor.shape:
+            continue
+        if tensor.dim() == 4:  # (out, in, k, k): the dark planes come after the image's own
+            zeros = tensor.new_zeros(tensor.shape[0], channels, *tensor.shape[2:])
+            state[name] = torch.cat([tensor[:, :channels], zeros, tensor[:, channels:]], dim=1)
+        elif tensor.dim() == 1:  # spectral norm's v: the weight flattened, input channel by input channel
+            kernel = (shapes[name][0] - tensor.shape[0]) // channels
+            rows = tensor.view(-1, kernel)
+            state[name] = torch.cat([rows[:channels], rows.new_zeros(channels, kernel), rows[channels:]]).flatten()
+    return state
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from cgan.config import ModelConfig
-from cgan.models import (CLIP_MARGIN, ProjectFromVector, build_discriminator, build_generator, full_range,
-                         full_range_clipped, one_hot, plain_discriminator_weights)
+from cgan.models import (CLIP_MARGIN, DARK_LEVELS, ProjectFromVector, build_discriminator, build_generator,
+                         dark_input_weights, dark_levels, full_range, full_range_clipped, one_hot,
+                         plain_discriminator_weights)
 from cgan.sampling import generate
 from cgan.training.ema import recalibrate_batchnorm
 
@@ -102,7 +103,7 @@ DESIGN_VARIANTS = [dict(g_norm="conditional"), dict(g_upsample="nearest"), dict(
                    dict(d_head="spatial"), dict(g_norm="conditional", g_upsample="nearest", d_depth=2),
                    dict(d_depth=2, d_norm="none", d_head="spatial", d_classifier=True),
                    dict(d_depth=2, d_norm="batch", d_head="spatial", d_classifier=True), dict(g_output="full-range"),
-                   dict(g_output="full-range-clipped")]
+                   dict(g_output="full-range-clipped"), dict(d_input="image+dark")]
 
 
 @pytest.mark.parametrize("overrides", DESIGN_VARIANTS)
@@ -271,3 +272,33 @@ def test_config_rejects_unknown_design_options():
         ModelConfig(d_norm="layer").validate()
     with pytest.raises(ValueError, match="g_output"):
         ModelConfig(g_output="sigmoid").validate()
+
+
+def test_the_dark_plane_spreads_the_darkest_grey_levels_over_the_range_and_passes_its_gradient():
+    levels = torch.tensor([0, 1, 2.4, 3, DARK_LEVELS - 0.4, DARK_LEVELS + 1, 255])
+    images = (levels / 127.5 - 1).requires_grad_(True)
+    plane = dark_levels(images)
+    expected = torch.tensor([0, 1, 2, 3, DARK_LEVELS, DARK_LEVELS, DARK_LEVELS]) / DARK_LEVELS * 2 - 1
+    assert torch.allclose(plane, expected, atol=1e-6)  # whole grey levels, as stored real images have
+    plane.sum().backward()
+    slope = 127.5 * 2 / DARK_LEVELS  # straight through the rounding, pure black too; nothing past the dark levels
+    assert torch.allclose(images.grad, torch.tensor([slope] * 5 + [0, 0]))
+
+
+@pytest.mark.parametrize("arch", ["fast", "reference"])
+def test_a_discriminator_that_read_the_image_alone_keeps_its_logits_with_the_dark_plane_added(arch):
+    torch.manual_seed(0)
+    image_only = build_discriminator(tiny_model(arch))
+    config = tiny_model(arch, d_input="image+dark")
+    widened = build_discriminator(config)
+    widened.load_state_dict(dark_input_weights(image_only.state_dict(), config))
+    size = config.image_size
+    images, condition = torch.rand(4, 1, size, size) * 2 - 1, one_hot(torch.arange(4), 10)
+    images[:, :, :4] = -1 + torch.randint(0, DARK_LEVELS, (4, 1, 4, size)) / 127.5  # some pixels in the dark plane
+    for _ in range(2):  # training mode: each call takes a power-iteration step of the spectral norm
+        assert torch.allclose(image_only(images, condition), widened(images, condition), atol=1e-5)
+    first = next(m for m in widened.modules() if isinstance(m, torch.nn.Conv2d))
+    assert first.weight_orig.shape[1] == 2 + (10 if arch == "reference" else 0)
+    assert not first.weight_orig[:, 1].any() and first.weight_orig[:, 0].abs().sum() > 0
+    with pytest.raises(ValueError, match="convolutional"):
+        tiny_model("paper", d_input="image+dark").validate()

@@ -19,7 +19,7 @@ from cgan.export import load_generator
 from cgan.export.model_card import MAX_LINEAGE
 from cgan.export.names import DISCRIMINATOR_NAME
 from cgan.files import atomic_path
-from cgan.models import build_discriminator, plain_discriminator_weights
+from cgan.models import build_discriminator, dark_input_weights, plain_discriminator_weights
 
 PATTERN = re.compile(r"^step-(\d+)\.pt$")
 KEEP = 2  # newest checkpoints kept; older ones are deleted once a newer one is safely on disk
@@ -60,7 +60,7 @@ def load_latest(out_dir: str | os.PathLike, map_location: str | torch.device = "
 
 GENERATOR_FIELDS = ("arch", "z_dim", "class_names", "channels", "image_size", "native_size", "g_dim", "g_norm",
                     "g_upsample")  # what decides the generator's weights
-DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_norm", "d_head", "d_classifier")  # and D's, beside
+DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_norm", "d_head", "d_classifier", "d_input")  # and D's, beside
 
 
 MAX_TEXT = 200  # characters of a text field kept from a starting generator's record
@@ -122,10 +122,13 @@ def started_from(state: dict[str, Any], init_from: str | None) -> dict[str, Any]
 
 def output_to_start_from(model_config: ModelConfig, config: TrainConfig, resuming: bool) -> ModelConfig:
     """A new --init-from run keeps the output step (g_output, which has no weights) of the generator it starts
-    from, unless --g-output names one: the preset's would quietly change how the trained weights draw."""
-    if not config.init_from or resuming or config.g_output is not None:
+    from, unless --g-output names one: the preset's would quietly change how the trained weights draw; and what
+    its discriminator read (d_input), unless --d-input names it, so that D carries on rather than starting afresh."""
+    if not config.init_from or resuming:
         return model_config
-    return dataclasses.replace(model_config, g_output=load_generator(config.init_from).config.g_output)
+    theirs = load_generator(config.init_from).config
+    kept = {name: getattr(theirs, name) for name in ("g_output", "d_input") if getattr(config, name) is None}
+    return dataclasses.replace(model_config, **kept)
 
 
 def networks_to_start_from(weights: str, model_config: ModelConfig,
@@ -134,7 +137,8 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
     it was trained against for D when the export has one of this run's design (else None: D starts afresh), and
     how it was trained (inherited_record).
     A spectral-norm discriminator also starts a run with d_norm="none": its weights become the plain ones that
-    compute the same logits, which the gradient penalties alone then keep in check.
+    compute the same logits, which the gradient penalties alone then keep in check; and one that read the image
+    alone starts a run with d_input="image+dark", its weights for the dark planes at zero (the same logits).
     ValueError when the generator's design or classes differ from the run's."""
     theirs, ours = load_generator(weights, device=device), model_config.to_dict()
     differ = [f"{name} {getattr(theirs.config, name)!r} there, {ours[name]!r} here" for name in GENERATOR_FIELDS
@@ -144,7 +148,9 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
                          "give the model flags it was trained with")
     d_file = theirs.source_folder / DISCRIMINATOR_NAME
     unnormed = theirs.config.d_norm == "spectral" and ours["d_norm"] == "none"
-    d_config = dataclasses.replace(model_config, d_norm="spectral") if unnormed else model_config
+    undark = theirs.config.d_input == "image" and ours["d_input"] == "image+dark"
+    d_config = dataclasses.replace(model_config, **({"d_norm": "spectral"} if unnormed else {}),
+                                   **({"d_input": "image"} if undark else {}))
     if not d_file.is_file() or any(getattr(theirs.config, name) != getattr(d_config, name)
                                    for name in DISCRIMINATOR_FIELDS):
         return theirs.state_dict(), None, inherited_record(theirs)
@@ -152,6 +158,8 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
         d_state = load_checked(d_file, expected_shapes(lambda: build_discriminator(d_config)))
     except ValueError as e:
         raise ValueError(f"--init-from {weights}: {DISCRIMINATOR_NAME}: {e}") from None
+    if undark:
+        d_state = dark_input_weights(d_state, dataclasses.replace(d_config, d_input="image+dark"))
     if unnormed:
         d_state = plain_discriminator_weights(d_state, model_config)
     return theirs.state_dict(), {name: tensor.to(device) for name, tensor in d_state.items()}, inherited_record(theirs)
