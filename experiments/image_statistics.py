@@ -67,6 +67,25 @@ def hard_edges(images: np.ndarray, bright: int = 50) -> np.ndarray:
     return np.concatenate(pairs, axis=1).mean(axis=1)
 
 
+def grown(mask: np.ndarray) -> np.ndarray:
+    """A boolean mask (N, H, W) grown by one pixel across and down (4-neighbour dilation)."""
+    out = mask.copy()
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    out[:, :, 1:] |= mask[:, :, :-1]
+    out[:, :, :-1] |= mask[:, :, 1:]
+    return out
+
+
+def faint_halo(images: np.ndarray, bright: int = 50, faint: int = 8) -> np.ndarray:
+    """Each image's share of pixels at grey levels 1..`faint` two or three pixels (4-neighbour steps) from the
+    nearest pixel above `bright`: real Fashion-MNIST images have a faint halo there, outside the black cut of an
+    outline, where a ramp from black to the garment would sit one pixel out."""
+    near = grown(images > bright)
+    band = grown(grown(near)) & ~near
+    return (band & (images > 0) & (images <= faint)).mean(axis=(1, 2))
+
+
 def statistics(images: np.ndarray) -> dict[str, np.ndarray]:
     """Per-image numbers, each (N,), from uint8 images (N, H, W)."""
     x = images.astype(np.float64) / 255.0
@@ -85,6 +104,7 @@ def statistics(images: np.ndarray) -> dict[str, np.ndarray]:
         "total variation": np.abs(np.diff(x, axis=1)).mean(axis=(1, 2)) + np.abs(np.diff(x, axis=2)).mean(axis=(1, 2)),
         "faint pixels (1..30)": ((images > 0) & (images <= 30)).mean(axis=(1, 2)),
         "hard edges (0 beside > 50)": hard_edges(images),
+        "faint halo (1..8, 2-3 pixels from > 50)": faint_halo(images),
     }
 
 

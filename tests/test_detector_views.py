@@ -92,6 +92,14 @@ def test_per_image_statistics_read_range_and_fine_detail(image_statistics):
     assert image_statistics.statistics(ramp)["faint pixels (1..30)"].item() == 0.25
 
 
+def test_the_faint_halo_counts_faint_pixels_two_or_three_steps_from_the_garment_only(image_statistics):
+    row = np.zeros((1, 1, 9), np.uint8)
+    row[0, 0, 0] = 200  # the garment; then faint pixels at 1, 2, 3 and 4 steps from it, and one too bright
+    row[0, 0, 1:6] = [4, 5, 6, 7, 20]
+    assert image_statistics.faint_halo(row).item() == 2 / 9  # steps 2 and 3; 1 is the ramp, 4 too far
+    assert image_statistics.faint_halo(np.zeros((1, 9, 9), np.uint8)).item() == 0
+
+
 def test_sharpening_cuts_a_soft_outline_to_black_and_leaves_flat_images_alone(scales):
     ramp = np.zeros((1, 8, 8), np.uint8)
     ramp[0, :, 3], ramp[0, :, 4:] = 40, 200  # black, a faint step, then the garment
