@@ -7,7 +7,7 @@ real test images and of a generator's samples, and scores it on the other half, 
 split; then a logistic regression on all of them together with the class.
 
     python experiments/image_statistics.py weights [--per-class 1000] [--seed 0] [--stretched] [--sharpened A]
-                                                   [--clipped M]
+                                                   [--clipped M] [--bands]
 
 --stretched tests the samples with each one's range stretched to 0..255 (experiments/detector_power.py), as every
 real Fashion-MNIST image spans it; --sharpened A through an unsharp mask of amount A and a clip to 0..255
@@ -86,6 +86,27 @@ def faint_halo(images: np.ndarray, bright: int = 50, faint: int = 8) -> np.ndarr
     return (band & (images > 0) & (images <= faint)).mean(axis=(1, 2))
 
 
+BANDS = ((0, 0), (1, 6), (7, 15), (16, 30), (31, 50))  # grey levels at the dark end
+
+
+def band_table(sets: dict[str, np.ndarray], bright: int = 50, steps: int = 4) -> list[str]:
+    """Markdown rows: for each set of uint8 images (N, H, W) and each band of BANDS, its share of all pixels and
+    how far its pixels lie from the nearest pixel above `bright`, in 4-neighbour steps (1 .. `steps` or more)."""
+    heads = " | ".join(f"{d} {'step' if d == 1 else 'steps'}" for d in range(1, steps))
+    rows = [f"| images | grey levels | share of pixels | {heads} | {steps} or more |", "|---|---|---|" + "---|" * steps]
+    for name, images in sets.items():
+        distance, near = np.full(images.shape, steps), images > bright
+        for d in range(1, steps):
+            grown_once = grown(near)
+            distance[grown_once & ~near] = d
+            near = grown_once
+        for low, high in BANDS:
+            band = (images >= low) & (images <= high)
+            share = np.bincount(distance[band] - 1, minlength=steps) / max(band.sum(), 1)
+            rows.append(f"| {name} | {low}–{high} | {band.mean():.2%} | {' | '.join(f'{v:.2f}' for v in share)} |")
+    return rows
+
+
 def statistics(images: np.ndarray) -> dict[str, np.ndarray]:
     """Per-image numbers, each (N,), from uint8 images (N, H, W)."""
     x = images.astype(np.float64) / 255.0
@@ -155,6 +176,8 @@ def main():
                         help="sharpen the samples by this unsharp-mask amount (σ = 1 pixel), clipped to 0..255")
     parser.add_argument("--clipped", type=float, default=0.0,
                         help="spread the samples' grey levels (1 + M) times around the middle grey, clipped to 0..255")
+    parser.add_argument("--bands", action="store_true",
+                        help="also print each band of dark grey levels' share of pixels and its distance from the garment")
     args = parser.parse_args()
     generator = load_generator(args.weights)
     test = load_dataset("fashion-mnist", train=False)
@@ -182,6 +205,9 @@ def main():
     features = np.column_stack([*stats.values(), one_hot,
                                 *(v[:, None] * one_hot for v in stats.values())])  # each number per class too
     print(f"| all of them, a logistic regression with the class | | | {logistic_accuracy(features, y, fit, score):.3f} |")
+    if args.bands:
+        print()
+        print("\n".join(band_table({"real test images": images[y == 1], samples: images[y == 0]})))
 
 
 if __name__ == "__main__":

@@ -98,6 +98,9 @@ def test_the_faint_halo_counts_faint_pixels_two_or_three_steps_from_the_garment_
     row[0, 0, 1:6] = [4, 5, 6, 7, 20]
     assert image_statistics.faint_halo(row).item() == 2 / 9  # steps 2 and 3; 1 is the ramp, 4 too far
     assert image_statistics.faint_halo(np.zeros((1, 9, 9), np.uint8)).item() == 0
+    rows = image_statistics.band_table({"row": row})
+    assert rows[3] == "| row | 1–6 | 33.33% | 0.33 | 0.33 | 0.33 | 0.00 |"  # levels 4, 5, 6 at 1, 2, 3 steps
+    assert rows[2] == "| row | 0–0 | 33.33% | 0.00 | 0.00 | 0.00 | 1.00 |"  # the black pixels lie 6 to 8 steps out
 
 
 def test_sharpening_cuts_a_soft_outline_to_black_and_leaves_flat_images_alone(scales):
