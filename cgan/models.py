@@ -189,12 +189,15 @@ DARK_LEVELS = 8  # d_input="image+dark": grey levels 0..DARK_LEVELS of 255 fill 
 def dark_levels(images: torch.Tensor) -> torch.Tensor:
     """The darkest grey levels of images in -1..1, 0..DARK_LEVELS of 255, spread over -1..1 (darker and brighter
     pixels at its ends): real Fashion-MNIST images have a faint halo two or three pixels outside an outline at
-    these levels, too faint to move D through the image itself. Each pixel is rounded to a whole grey level with
-    its gradient passed straight through, so generated pixels sit at the stored real ones' levels and the plane
-    cannot tell them apart by rounding alone, while a pure black pixel can still be asked to lighten."""
+    these levels, too faint to move D through the image itself. Each pixel is rounded to a whole grey level, so
+    generated pixels sit at the stored real ones' levels and the plane cannot tell them apart by rounding alone.
+    Its gradient is the image's own (slope 1) in the dark range, pure black included, and 0 past it: with the
+    spread's slope the penalties of --gamma, which bound D's gradient with respect to the image, held the plane's
+    weights near zero (docs/quality.md)."""
     levels = ((images.float() + 1) * 127.5).clamp_max(DARK_LEVELS)  # brighter pixels all alike, no gradient
-    levels = levels + (levels.clamp_min(0).round() - levels).detach()  # straight through, pure black included
-    return (levels / DARK_LEVELS * 2 - 1).to(images.dtype)
+    plane = levels.clamp_min(0).round() / DARK_LEVELS * 2 - 1
+    slope_one = levels / 127.5
+    return (slope_one + (plane - slope_one).detach()).to(images.dtype)
 
 
 class ConvDiscriminator(nn.Module):
