@@ -254,7 +254,7 @@ class ConvDiscriminator(nn.Module):
             images = torch.cat([images, dark_levels(images)], dim=1)  # (B, 2 * channels, H, W)
         if self.config.d_conditioning == "channels":
             planes = condition[:, :, None, None].expand(-1, -1, images.shape[2], images.shape[3])
-            images = torch.cat([images, planes], dim=1)  # (B, channels + num_classes, H, W)
+            images = torch.cat([images, planes], dim=1)  # (B, image planes + num_classes, H, W)
         h = self.features(images).flatten(1)  # (B, features)
         logit = self.linear(h).squeeze(1)
         if self.config.d_conditioning == "projection":
