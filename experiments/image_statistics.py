@@ -77,12 +77,23 @@ def grown(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def steps_from(mask: np.ndarray, most: int) -> np.ndarray:
+    """Each pixel's distance in 4-neighbour steps from the nearest True pixel of mask (N, H, W), capped at `most`."""
+    distance, near = np.full(mask.shape, most), mask
+    distance[mask] = 0
+    for d in range(1, most):
+        grown_once = grown(near)
+        distance[grown_once & ~near] = d
+        near = grown_once
+    return distance
+
+
 def faint_halo(images: np.ndarray, bright: int = 50, faint: int = 8) -> np.ndarray:
     """Each image's share of pixels at grey levels 1..`faint` two or three pixels (4-neighbour steps) from the
     nearest pixel above `bright`: real Fashion-MNIST images have a faint halo there, outside the black cut of an
     outline, where a ramp from black to the garment would sit one pixel out."""
-    near = grown(images > bright)
-    band = grown(grown(near)) & ~near
+    distance = steps_from(images > bright, 4)
+    band = (distance == 2) | (distance == 3)
     return (band & (images > 0) & (images <= faint)).mean(axis=(1, 2))
 
 
@@ -95,11 +106,7 @@ def band_table(sets: dict[str, np.ndarray], bright: int = 50, steps: int = 4) ->
     heads = " | ".join(f"{d} {'step' if d == 1 else 'steps'}" for d in range(1, steps))
     rows = [f"| images | grey levels | share of pixels | {heads} | {steps} or more |", "|---|---|---|" + "---|" * steps]
     for name, images in sets.items():
-        distance, near = np.full(images.shape, steps), images > bright
-        for d in range(1, steps):
-            grown_once = grown(near)
-            distance[grown_once & ~near] = d
-            near = grown_once
+        distance = steps_from(images > bright, steps)
         for low, high in BANDS:
             band = (images >= low) & (images <= high)
             share = np.bincount(distance[band] - 1, minlength=steps) / max(band.sum(), 1)

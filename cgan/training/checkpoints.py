@@ -120,10 +120,10 @@ def started_from(state: dict[str, Any], init_from: str | None) -> dict[str, Any]
         return {}
 
 
-def output_to_start_from(model_config: ModelConfig, config: TrainConfig, resuming: bool) -> ModelConfig:
-    """A new --init-from run keeps the output step (g_output, which has no weights) of the generator it starts
-    from, unless --g-output names one: the preset's would quietly change how the trained weights draw; and what
-    its discriminator read (d_input), unless --d-input names it, so that D carries on rather than starting afresh."""
+def choices_to_start_from(model_config: ModelConfig, config: TrainConfig, resuming: bool) -> ModelConfig:
+    """A new --init-from run keeps two choices of the generator it starts from, each unless its flag names one:
+    the output step (g_output, which has no weights), as the preset's would quietly change how the trained weights
+    draw; and what its discriminator read (d_input), so that D carries on rather than starting afresh."""
     if not config.init_from or resuming:
         return model_config
     theirs = load_generator(config.init_from).config

@@ -65,7 +65,7 @@ class Trainer:
                                                image_column=config.image_column, label_column=config.label_column)
         resolved, self.optim = resolve(config, class_names=self.dataset.class_names, channels=self.dataset.channels,
                                        native_size=self.dataset.size, device_type=device.type)
-        self.model_config = checkpoints.output_to_start_from(resolved, config, self.resuming)
+        self.model_config = checkpoints.choices_to_start_from(resolved, config, self.resuming)
         self.out_dir = Path(config.out_dir)
         self.export_dir = Path(config.export_dir) if config.export_dir else self.out_dir / "export"
         self.hooks: dict[str, list[Callable]] = {name: [] for name in HOOKS}
