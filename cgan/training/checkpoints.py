@@ -20,6 +20,7 @@ from cgan.export.model_card import MAX_LINEAGE
 from cgan.export.names import DISCRIMINATOR_NAME
 from cgan.files import atomic_path
 from cgan.models import build_discriminator, dark_input_weights, plain_discriminator_weights
+from cgan.training.wider_generator import wider_generator
 
 PATTERN = re.compile(r"^step-(\d+)\.pt$")
 KEEP = 2  # newest checkpoints kept; older ones are deleted once a newer one is safely on disk
@@ -138,14 +139,18 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
     how it was trained (inherited_record).
     A spectral-norm discriminator also starts a run with d_norm="none": its weights become the plain ones that
     compute the same logits, which the gradient penalties alone then keep in check; and one that read the image
-    alone starts a run with d_input="image+dark", its weights for the dark planes at zero (the same logits).
+    alone starts a run with d_input="image+dark", its weights for the dark planes at zero (the same logits). A
+    convolutional generator also starts a run with a larger g_dim, widened to draw the same images (wider_generator).
     ValueError when the generator's design or classes differ from the run's."""
     theirs, ours = load_generator(weights, device=device), model_config.to_dict()
+    wider = model_config.arch != "paper" and model_config.g_dim > theirs.config.g_dim
     differ = [f"{name} {getattr(theirs.config, name)!r} there, {ours[name]!r} here" for name in GENERATOR_FIELDS
-              if getattr(theirs.config, name) != ours[name]]
+              if getattr(theirs.config, name) != ours[name] and not (wider and name == "g_dim")]
     if differ:
         raise ValueError(f"--init-from {weights}: that generator differs from this run's ({'; '.join(differ)}); "
                          "give the model flags it was trained with")
+    record = inherited_record(theirs)
+    g_state = (wider_generator(theirs.cpu(), model_config).to(device) if wider else theirs).state_dict()
     d_file = theirs.source_folder / DISCRIMINATOR_NAME
     unnormed = theirs.config.d_norm == "spectral" and ours["d_norm"] == "none"
     undark = theirs.config.d_input == "image" and ours["d_input"] == "image+dark"
@@ -153,7 +158,7 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
                                    **({"d_input": "image"} if undark else {}))
     if not d_file.is_file() or any(getattr(theirs.config, name) != getattr(d_config, name)
                                    for name in DISCRIMINATOR_FIELDS):
-        return theirs.state_dict(), None, inherited_record(theirs)
+        return g_state, None, record
     try:
         d_state = load_checked(d_file, expected_shapes(lambda: build_discriminator(d_config)))
     except ValueError as e:
@@ -162,4 +167,4 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
         d_state = dark_input_weights(d_state, dataclasses.replace(d_config, d_input="image+dark"))
     if unnormed:
         d_state = plain_discriminator_weights(d_state, model_config)
-    return theirs.state_dict(), {name: tensor.to(device) for name, tensor in d_state.items()}, inherited_record(theirs)
+    return g_state, {name: tensor.to(device) for name, tensor in d_state.items()}, record
