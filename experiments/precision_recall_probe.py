@@ -159,7 +159,10 @@ def main():
             m, stem = measured[weights], Path(weights).parent.name or Path(weights).name
             grid(probe.test[real["covered"] & ~m["covered"]], args.missed / f"{stem}-missed-real.png", args.seed)
             grid(sets[weights][0][~m["inside"].astype(bool)], args.missed / f"{stem}-outside.png", args.seed)
-            print(f"wrote {args.missed}/{stem}-missed-real.png and -outside.png")
+            missed, gained = (real["covered"] & ~m["covered"]).mean(), (~real["covered"] & m["covered"]).mean()
+            print(f"{weights}: {missed:.3f} of the real test images covered by the real training images and not by "
+                  f"the samples, {gained:.3f} the other way round; wrote {args.missed}/{stem}-missed-real.png and "
+                  "-outside.png")
 
 
 if __name__ == "__main__":
