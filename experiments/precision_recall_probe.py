@@ -57,8 +57,9 @@ def with_halo(images: np.ndarray, real: np.ndarray, seed: int, bright: int = 50,
     levels = real[band(real)]
     faint_share = ((levels > 0) & (levels <= faint)).mean()
     rng, out = np.random.default_rng(seed), images.copy()
-    black = band(images) & (images == 0)
-    share = faint_share / max(black.sum() / band(images).sum(), 1e-3)  # of the black band pixels, to match
+    in_band = band(images)
+    black = in_band & (images == 0)
+    share = faint_share / max(black.sum() / in_band.sum(), 1e-3)  # of the black band pixels, to match
     drawn = rng.choice(levels[(levels > 0) & (levels <= faint)], size=black.sum())
     out[black] = np.where(rng.random(black.sum()) < share, drawn, 0)
     return out

@@ -27,9 +27,10 @@ def _split(weight: torch.Tensor, copies: torch.Tensor, *, dim: int, rng: torch.G
     count = torch.bincount(copies).to(weight.dtype)  # copies of each trained channel
     noise = torch.randn(taken.shape, generator=rng, dtype=weight.dtype) * SPLIT_SPREAD
     moved = noise.movedim(dim, 0)  # (new, ...)
+    per_channel = (-1,) + (1,) * (moved.dim() - 1)
     group_mean = torch.zeros((len(count),) + moved.shape[1:], dtype=weight.dtype).index_add_(0, copies, moved)
-    group_mean = group_mean / count.view(-1, *[1] * (moved.dim() - 1))
-    shares = (moved - group_mean[copies]) + (1 / count[copies]).view(-1, *[1] * (moved.dim() - 1))
+    group_mean = group_mean / count.view(per_channel)
+    shares = (moved - group_mean[copies]) + (1 / count[copies]).view(per_channel)
     return taken * shares.movedim(0, dim)
 
 
