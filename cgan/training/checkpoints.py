@@ -20,6 +20,7 @@ from cgan.export.model_card import MAX_LINEAGE
 from cgan.export.names import DISCRIMINATOR_NAME
 from cgan.files import atomic_path
 from cgan.models import build_discriminator, dark_input_weights, plain_discriminator_weights
+from cgan.training.wider_discriminator import wider_discriminator_weights
 from cgan.training.wider_generator import wider_generator
 
 PATTERN = re.compile(r"^step-(\d+)\.pt$")
@@ -140,7 +141,8 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
     A spectral-norm discriminator also starts a run with d_norm="none": its weights become the plain ones that
     compute the same logits, which the gradient penalties alone then keep in check; and one that read the image
     alone starts a run with d_input="image+dark", its weights for the dark planes at zero (the same logits). A
-    convolutional generator also starts a run with a larger g_dim, widened to draw the same images (wider_generator).
+    convolutional generator also starts a run with a larger g_dim, widened to draw the same images (wider_generator),
+    and its discriminator one with a larger d_dim, widened to compute the same logits (wider_discriminator).
     ValueError when the generator's design or classes differ from the run's."""
     theirs, ours = load_generator(weights, device=device), model_config.to_dict()
     wider = model_config.arch != "paper" and model_config.g_dim > theirs.config.g_dim
@@ -154,8 +156,10 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
     d_file = theirs.source_folder / DISCRIMINATOR_NAME
     unnormed = theirs.config.d_norm == "spectral" and ours["d_norm"] == "none"
     undark = theirs.config.d_input == "image" and ours["d_input"] == "image+dark"
+    widened = model_config.arch != "paper" and model_config.d_dim > theirs.config.d_dim
     d_config = dataclasses.replace(model_config, **({"d_norm": "spectral"} if unnormed else {}),
-                                   **({"d_input": "image"} if undark else {}))
+                                   **({"d_input": "image"} if undark else {}),
+                                   **({"d_dim": theirs.config.d_dim} if widened else {}))
     if not d_file.is_file() or any(getattr(theirs.config, name) != getattr(d_config, name)
                                    for name in DISCRIMINATOR_FIELDS):
         return g_state, None, record
@@ -163,6 +167,9 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
         d_state = load_checked(d_file, expected_shapes(lambda: build_discriminator(d_config)))
     except ValueError as e:
         raise ValueError(f"--init-from {weights}: {DISCRIMINATOR_NAME}: {e}") from None
+    if widened:
+        narrow, d_config = d_config, dataclasses.replace(d_config, d_dim=model_config.d_dim)
+        d_state = wider_discriminator_weights(d_state, narrow, d_config)
     if undark:
         d_state = dark_input_weights(d_state, dataclasses.replace(d_config, d_input="image+dark"))
     if unnormed:
