@@ -33,6 +33,7 @@ TRACKERS = ("none", "tensorboard", "trackio")
 # before a network is built (cgan.checked_weights also caps the total size of the network).
 MODEL_LIMITS = {"z_dim": 4096, "channels": 4, "image_size": 512, "native_size": 512, "g_dim": 4096, "d_dim": 4096,
                 "d_depth": 8}
+MAX_REFINE = 8  # residual blocks of g_refine
 MAX_CLASSES = 10_000
 MAX_CLASS_NAME = 200
 
@@ -53,6 +54,7 @@ class ModelConfig:
     d_conditioning: str = "projection"  # how D sees the label: projection (Miyato & Koyama) or channels (one-hot planes)
     g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
     g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
+    g_refine: int = 0  # convolutional generator: residual 3x3 blocks at its last hidden resolution, before the output
     g_output: str = "tanh"  # generator output: tanh, full-range (each image's Tanh range stretched to -1..1) or
     # full-range-clipped (that, 5 per cent wider, clipped to -1..1: the ends of the range become pure black and white)
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
@@ -96,6 +98,10 @@ class ModelConfig:
         if self.d_input != "image" and self.arch == "paper":
             raise ValueError("a dark-levels input (--d-input image+dark) needs a convolutional discriminator: "
                              "the fast or reference preset")
+        if not 0 <= self.g_refine <= MAX_REFINE:
+            raise ValueError(f"g_refine must be from 0 to {MAX_REFINE}, got {self.g_refine}")
+        if self.g_refine and self.arch == "paper":
+            raise ValueError("residual blocks (--g-refine) need a convolutional generator: the fast or reference preset")
         if self.arch == "fast" and self.image_size % 4:
             raise ValueError(f"the fast architecture needs an image size divisible by 4, got {self.image_size}")
 
@@ -153,6 +159,7 @@ class TrainConfig:
     d_dim: Optional[int] = field(default=None, metadata={"help": "discriminator width; default: the preset's"})
     d_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: convs at each lower resolution; default: the preset's"})
     g_norm: Optional[str] = field(default=None, metadata={"help": f"generator BatchNorm: {', '.join(G_NORMS)}; default: the preset's"})
+    g_refine: Optional[int] = field(default=None, metadata={"help": "residual blocks at the generator's last hidden resolution (each two 3x3 convs with a ReLU between, no normalisation, the second conv zero at the start, added to its input), so it has more capacity where the finest detail is drawn; with --init-from a generator trained with fewer starts with the new blocks passing their input through unchanged; default: the preset's (0)"})
     g_upsample: Optional[str] = field(default=None, metadata={"help": f"generator upsampling: {', '.join(G_UPSAMPLES)}; default: the preset's"})
     g_output: Optional[str] = field(default=None, metadata={"help": f"generator output: {', '.join(G_OUTPUTS)} (full-range: each image's Tanh output stretched linearly so that its darkest pixel is black and its brightest white, as in every Fashion-MNIST image; full-range-clipped: that stretch made 5 per cent wider and clipped to -1..1, so that the darkest and brightest few grey levels become pure black and white, as in a sharpened image stored in 8 bits); default: the preset's"})
     d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone; batch: plain weights with BatchNorm after each conv, real and fake images normalised as one batch); default: the preset's"})
@@ -259,8 +266,8 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     if device_type == "cuda":
         preset.update(preset.get("gpu", {}))
     model_fields = dict(preset["model"])
-    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_output", "d_norm",
-                 "d_head", "d_input"):
+    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_refine", "g_output",
+                 "d_norm", "d_head", "d_input"):
         if getattr(train, name) is not None:
             model_fields[name] = getattr(train, name)
     aux_weight = preset.get("aux_weight", 0.0) if train.aux_weight is None else train.aux_weight

@@ -22,7 +22,9 @@ def main(argv=None) -> int:
     parser = generator_parser(__doc__)
     parser.add_argument("--per-class", type=int, default=1000, help="generated images per class")
     parser.add_argument("--evaluator", default=str(SHIPPED_EVALUATOR), help="folder with evaluator.safetensors/.json")
-    parser.add_argument("--seed", type=int, default=0, help="first latent seed; also picks the real subset")
+    parser.add_argument("--seed", type=int, default=0, help="first latent seed: the images use seeds SEED, SEED+1, ... (one per image), so "
+                        "another draw that shares none of them starts at least PER_CLASS x classes away (10000 for "
+                        "Fashion-MNIST at 1000 per class); also picks the real training subset of the floors")
     parser.add_argument("--truncation", type=float, default=1.0, help="truncation psi for the generated images")
     parser.add_argument("--no-gan-train", action="store_true", help="skip the GAN-train accuracy")
     parser.add_argument("--detector-seeds", type=int, nargs="*", default=[0, 1],

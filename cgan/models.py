@@ -110,13 +110,27 @@ def _output(images: torch.Tensor, config: ModelConfig) -> torch.Tensor:
     return full_range(images) if config.g_output == "full-range" else images
 
 
+class ResidualBlock(nn.Module):
+    """x + conv(ReLU(conv(x))), 3x3 convs, no normalisation (g_refine). The second conv starts at zero
+    (_init_weights), so a new block passes its input through unchanged until training grows it."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv2(F.relu(self.conv1(x)))
+
+
 class ConvGenerator(nn.Module):
     """[z, condition] as a 1x1 map, upsampled by ConvTranspose+BN+ReLU blocks to a Tanh image.
 
     reference: 1x1 -> 4x4 (4*dim) -> 8x8 (2*dim) -> 16x16 (dim) -> 32x32 via ConvTranspose, as given.
     fast:      1x1 -> s/4 (4*dim) -> s/2 (2*dim) -> s (dim) -> 3x3 conv to the image; s = 28 for Fashion-MNIST.
     g_norm="conditional" makes every BatchNorm class-conditional; g_upsample="nearest" doubles the
-    size by nearest-neighbour upsampling and a 3x3 conv instead of a 4x4 transposed conv; g_output="full-range"
+    size by nearest-neighbour upsampling and a 3x3 conv instead of a 4x4 transposed conv; g_refine adds that many
+    ResidualBlocks at the last hidden resolution, before the output layer; g_output="full-range"
     stretches each image's Tanh output to span -1..1, and "full-range-clipped" stretches it a little further and
     clips it.
     """
@@ -137,11 +151,15 @@ class ConvGenerator(nn.Module):
                       + _double_block(2 * dim, dim, config)
                       + [nn.Conv2d(dim, config.channels, kernel_size=3, padding=1), nn.Tanh()])
         self.net = nn.Sequential(*layers)
+        self.refine = nn.Sequential(*[ResidualBlock(dim) for _ in range(config.g_refine)])  # no weights when 0
 
     def forward(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         condition = condition.to(z.dtype)
         x = torch.cat([z, condition], dim=1)[:, :, None, None]  # (B, z_dim + num_classes, 1, 1)
-        for layer in self.net:
+        output_layer = len(self.net) - 2  # the last conv, then Tanh
+        for i, layer in enumerate(self.net):
+            if i == output_layer:
+                x = self.refine(x)  # (B, dim, s, s)
             x = layer(x, condition) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
         return _output(x, self.config)  # (B, channels, image_size, image_size)
 
@@ -338,8 +356,12 @@ def dark_input_weights(image_state: dict[str, torch.Tensor], config: ModelConfig
 
 
 def _init_weights(module: nn.Module) -> None:
+    """DCGAN's initialisation; a ResidualBlock's second conv at zero (apply reaches it after its convs)."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, ResidualBlock):
+        nn.init.zeros_(module.conv2.weight)
+        nn.init.zeros_(module.conv2.bias)
     elif isinstance(module, nn.BatchNorm2d) and module.affine:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)

@@ -100,13 +100,14 @@ _MODEL_TYPES = {f.name: f.type for f in dataclasses.fields(ModelConfig)}
 _RESUMABLE = {f.name for f in dataclasses.fields(TrainConfig)} - {"resume", "overwrite", "out_dir", "device"}
 # Choices a run left to its preset, taken from what the preset resolved to when the run started: a preset
 # changed since (e.g. a new default batch size) must not change a run that is being continued.
-_RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_output", "d_norm",
-                       "d_head", "d_input"),
+_RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_refine",
+                       "g_output", "d_norm", "d_head", "d_input"),
              "optimizer": ("loss", "aux_weight", "aux_g_weight", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "beta1")}
 
 
 # What a run saved before a setting existed trained with.
-_BEFORE_IT_EXISTED = {"aux_weight": 0.0, "d_norm": "spectral", "d_head": "pooled", "g_output": "tanh", "d_input": "image"}
+_BEFORE_IT_EXISTED = {"aux_weight": 0.0, "d_norm": "spectral", "d_head": "pooled", "g_output": "tanh", "d_input": "image",
+                      "g_refine": 0}
 # Settings that, before they existed, always equalled another one.
 _FOLLOWED_BEFORE_IT_EXISTED = {"aux_g_weight": "aux_weight"}
 

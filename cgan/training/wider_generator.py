@@ -55,6 +55,8 @@ def wider_generator(trained: nn.Module, config: ModelConfig, *, seed: int = 0) -
     ValueError for the paper preset's MLP generator or a narrower g_dim."""
     if config.arch == "paper":
         raise ValueError("only the convolutional generators can be widened, not the paper preset's")
+    if trained.config.g_refine:
+        raise ValueError("a generator with residual blocks (--g-refine) cannot be widened")
     if config.g_dim < trained.config.g_dim:
         raise ValueError(f"--g-dim {config.g_dim} is narrower than the trained generator's {trained.config.g_dim}")
     wide = build_generator(config)
