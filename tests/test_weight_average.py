@@ -1,0 +1,61 @@
+"""experiments/weight_average.py: the weighted mean of generators' weights, exported with fresh BatchNorm statistics."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from cgan.config import ModelConfig
+from cgan.export import load_generator, save_export
+from cgan.models import build_generator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_experiment():
+    spec = importlib.util.spec_from_file_location("weight_average", ROOT / "experiments" / "weight_average.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _export(folder: Path, config: ModelConfig, seed: int) -> Path:
+    torch.manual_seed(seed)
+    generator = build_generator(config).eval()
+    generator.config = config
+    return save_export(generator, folder)
+
+
+def _run(monkeypatch, *argv):
+    monkeypatch.setattr(sys, "argv", ["weight_average.py", *map(str, argv)])
+    load_experiment().main()
+
+
+def test_the_average_takes_each_parameter_at_its_weights_and_recomputes_batchnorm(tmp_path, monkeypatch):
+    config = ModelConfig(arch="fast", z_dim=16, g_dim=8, g_output="tanh")
+    first, second = _export(tmp_path / "a", config, 0), _export(tmp_path / "b", config, 1)
+    (first / "discriminator.safetensors").write_bytes(b"the first folder's discriminator")
+    _run(monkeypatch, first, second, "--weights", 1, 3, "--out", tmp_path / "avg", "--bn-batches", 2,
+         "--bn-batch-size", 8)
+
+    a, b, avg = (load_generator(folder) for folder in (first, second, tmp_path / "avg"))
+    parameters = dict(avg.named_parameters())
+    assert parameters
+    for name, value in a.named_parameters():
+        assert torch.allclose(parameters[name], 0.25 * value + 0.75 * dict(b.named_parameters())[name], atol=1e-6)
+    means = [m.running_mean for m in avg.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert means and all(m.abs().sum() > 0 for m in means)  # measured for the average, not the zeros of a fresh net
+    assert (tmp_path / "avg" / "samples.png").stat().st_size > 0
+    assert (tmp_path / "avg" / "discriminator.safetensors").read_bytes() == b"the first folder's discriminator"
+    assert avg.metadata["training"]["weight_average"]["weights"] == [1.0, 3.0]
+
+
+def test_generators_of_different_designs_or_bad_weights_are_refused(tmp_path, monkeypatch):
+    first = _export(tmp_path / "a", ModelConfig(arch="fast", z_dim=16, g_dim=8, g_output="tanh"), 0)
+    wider = _export(tmp_path / "b", ModelConfig(arch="fast", z_dim=16, g_dim=12, g_output="tanh"), 0)
+    with pytest.raises(SystemExit, match="different designs"):
+        _run(monkeypatch, first, wider, "--out", tmp_path / "avg")
+    with pytest.raises(SystemExit, match="one non-negative weight per folder"):
+        _run(monkeypatch, first, first, "--weights", 1, "--out", tmp_path / "avg")
+    assert not (tmp_path / "avg").exists()
