@@ -1,6 +1,7 @@
 """Shared fixtures: tiny configurations that train in seconds on CPU, and the local Hub stand-in."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -17,6 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Tests never download anything: no torchvision dataset downloads, no Hub traffic but the stand-in's.
 os.environ["CGAN_NO_DOWNLOAD"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def load_experiment(name: str):
+    """A script of experiments/ as a module (they are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 TINY = ["--g-dim", "8", "--d-dim", "8", "--z-dim", "16", "--batch-size", "16", "--bn-recalibration-batches", "2",
         "--log-every", "1", "--no-onnx"]

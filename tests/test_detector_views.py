@@ -1,19 +1,9 @@
 """The filters experiments/detector_scales.py shows the detector images through, the design overrides of
 experiments/discriminator_as_detector.py and the per-image tests of experiments/image_statistics.py."""
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import load_experiment as load
 
 
 @pytest.fixture(scope="module")

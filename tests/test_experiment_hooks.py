@@ -1,25 +1,17 @@
 """Experiments that hook into a run (experiments/hooked_run.py): the detector-shaped critic and the EMA sweep."""
-import importlib.util
 import json
 from pathlib import Path
 
 import torch
 
-from conftest import make_trainer
+from conftest import load_experiment, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_experiment():
-    spec = importlib.util.spec_from_file_location("detector_critic", ROOT / "experiments" / "detector_critic.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_critic_learns_through_the_warm_up_then_g_steps_against_it_and_a_resumed_run_goes_on(tmp_path,
                                                                                                   small_fashion):
-    critic_module = load_experiment()
+    critic_module = load_experiment("detector_critic")
     log = tmp_path / "critic.jsonl"
     trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=6, d_warmup_images=48, checkpoint_every=3)
     assert trainer.warmup_steps == 3
@@ -47,9 +39,7 @@ def test_the_ema_sweep_keeps_checkpoints_and_exports_each_extra_ema(tmp_path, mo
     from conftest import tiny_config
 
     monkeypatch.syspath_prepend(str(ROOT / "experiments"))  # it imports its neighbour ablation.py
-    spec = importlib.util.spec_from_file_location("ema_sweep", ROOT / "experiments" / "ema_sweep.py")
-    sweep = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(sweep)
+    sweep = load_experiment("ema_sweep")
     trainer = sweep.make_trainer(tiny_config(tmp_path / "run", max_steps=3, log_every=100), [(1000, 0.1)])
     trainer.fit()
     assert (tmp_path / "run" / "export-ema-1000-0.1" / "model.safetensors").is_file()

@@ -1,7 +1,5 @@
 """experiments/weight_average.py: the weighted mean of generators' weights, exported with fresh BatchNorm statistics."""
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -9,18 +7,10 @@ import torch
 from cgan.config import ModelConfig
 from cgan.export import load_generator, save_export
 from cgan.models import build_generator
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_experiment():
-    spec = importlib.util.spec_from_file_location("weight_average", ROOT / "experiments" / "weight_average.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import load_experiment
 
 
-def _export(folder: Path, config: ModelConfig, seed: int) -> Path:
+def _export(folder, config: ModelConfig, seed: int):
     torch.manual_seed(seed)
     generator = build_generator(config).eval()
     generator.config = config
@@ -29,7 +19,7 @@ def _export(folder: Path, config: ModelConfig, seed: int) -> Path:
 
 def _run(monkeypatch, *argv):
     monkeypatch.setattr(sys, "argv", ["weight_average.py", *map(str, argv)])
-    load_experiment().main()
+    load_experiment("weight_average").main()
 
 
 def test_the_average_takes_each_parameter_at_its_weights_and_recomputes_batchnorm(tmp_path, monkeypatch):
