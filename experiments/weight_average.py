@@ -2,10 +2,12 @@
 
     python experiments/weight_average.py weights runs/b512/export --out runs/avg/export
     python experiments/weight_average.py weights runs/b512/export --weights 1 3 --out runs/avg13/export
+    python experiments/weight_average.py weights runs/b512/export --weights -1 2 --out runs/ext2/export
 
 Generators that share a starting point (phases from the same export) sit in one basin, where the average of
 their weights can draw better samples than either (Wortsman et al. 2022, "Model soups"). Every parameter is
-averaged with the given weights (equal by default); BatchNorm statistics are then recomputed for the averaged
+averaged with the given weights (equal by default; a negative one extrapolates past the others, `--weights -1 2`
+steps as far again beyond the second folder as it lies from the first); BatchNorm statistics are then recomputed for the averaged
 weights, as train.py does for its EMA generator. The folder gets config.json, model.safetensors and samples.png;
 the first folder's discriminator is copied beside it, so `train.py --init-from` can go on from the average.
 """
@@ -46,14 +48,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("folders", nargs="+", help="export folders of generators with the same config.json")
-    parser.add_argument("--weights", nargs="+", type=float, help="one weight per folder (default: equal)")
+    parser.add_argument("--weights", nargs="+", type=float, help="one weight per folder (default: equal); the sum must be positive")
     parser.add_argument("--out", required=True, help="export folder to write")
     parser.add_argument("--bn-batches", type=int, default=100, help="batches for the BatchNorm statistics")
     parser.add_argument("--bn-batch-size", type=int, default=256)
     args = parser.parse_args()
     weights = args.weights or [1.0] * len(args.folders)
-    if len(weights) != len(args.folders) or min(weights) < 0 or sum(weights) <= 0:
-        raise SystemExit("weight_average.py: give one non-negative weight per folder, not all zero")
+    if len(weights) != len(args.folders) or sum(weights) <= 0:
+        raise SystemExit("weight_average.py: give one weight per folder, with a positive sum")
     generators = [load_generator(folder) for folder in args.folders]
     average = average_generators(generators, weights)
     recalibrate_batchnorm(average, batches=args.bn_batches, batch_size=args.bn_batch_size)

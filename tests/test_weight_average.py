@@ -40,12 +40,20 @@ def test_the_average_takes_each_parameter_at_its_weights_and_recomputes_batchnor
     assert (tmp_path / "avg" / "discriminator.safetensors").read_bytes() == b"the first folder's discriminator"
     assert avg.metadata["training"]["weight_average"]["weights"] == [1.0, 3.0]
 
+    _run(monkeypatch, first, second, "--weights", -1, 2, "--out", tmp_path / "ext", "--bn-batches", 2,
+         "--bn-batch-size", 8)
+    extrapolated = dict(load_generator(tmp_path / "ext").named_parameters())
+    for name, value in a.named_parameters():
+        assert torch.allclose(extrapolated[name], 2 * dict(b.named_parameters())[name] - value, atol=1e-5)
+
 
 def test_generators_of_different_designs_or_bad_weights_are_refused(tmp_path, monkeypatch):
     first = _export(tmp_path / "a", ModelConfig(arch="fast", z_dim=16, g_dim=8, g_output="tanh"), 0)
     wider = _export(tmp_path / "b", ModelConfig(arch="fast", z_dim=16, g_dim=12, g_output="tanh"), 0)
     with pytest.raises(SystemExit, match="different designs"):
         _run(monkeypatch, first, wider, "--out", tmp_path / "avg")
-    with pytest.raises(SystemExit, match="one non-negative weight per folder"):
+    with pytest.raises(SystemExit, match="one weight per folder"):
         _run(monkeypatch, first, first, "--weights", 1, "--out", tmp_path / "avg")
+    with pytest.raises(SystemExit, match="positive sum"):
+        _run(monkeypatch, first, first, "--weights", 1, -1, "--out", tmp_path / "avg")
     assert not (tmp_path / "avg").exists()
