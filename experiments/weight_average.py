@@ -6,10 +6,11 @@
 
 Generators that share a starting point (phases from the same export) sit in one basin, where the average of
 their weights can draw better samples than either (Wortsman et al. 2022, "Model soups"). Every parameter is
-averaged with the given weights (equal by default; a negative one extrapolates past the others, `--weights -1 2`
-steps as far again beyond the second folder as it lies from the first); BatchNorm statistics are then recomputed for the averaged
-weights, as train.py does for its EMA generator. The folder gets config.json, model.safetensors and samples.png;
-the first folder's discriminator is copied beside it, so `train.py --init-from` can go on from the average.
+averaged with the given weights (equal by default; a negative one extrapolates past the others: `--weights -1 2`
+steps as far again beyond the second folder as it lies from the first); BatchNorm statistics are then recomputed
+for the averaged weights, as train.py does for its EMA generator. The folder gets config.json, model.safetensors
+and samples.png; the first folder's discriminator is copied beside it, so `train.py --init-from` can go on from
+the average.
 """
 import argparse
 import copy
@@ -48,7 +49,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("folders", nargs="+", help="export folders of generators with the same config.json")
-    parser.add_argument("--weights", nargs="+", type=float, help="one weight per folder (default: equal); the sum must be positive")
+    parser.add_argument("--weights", nargs="+", type=float,
+                        help="one weight per folder (default: equal); the sum must be positive")
     parser.add_argument("--out", required=True, help="export folder to write")
     parser.add_argument("--bn-batches", type=int, default=100, help="batches for the BatchNorm statistics")
     parser.add_argument("--bn-batch-size", type=int, default=256)
