@@ -61,7 +61,6 @@ def main():
     generators = [load_generator(folder) for folder in args.folders]
     average = average_generators(generators, weights)
     recalibrate_batchnorm(average, batches=args.bn_batches, batch_size=args.bn_batch_size)
-    average.eval()
     training = {"weight_average": {"folders": args.folders, "weights": weights},
                 "started_from": generators[0].metadata.get("training", {})}
     out = save_export(average, args.out, training=training)

@@ -30,10 +30,10 @@ def test_the_average_takes_each_parameter_at_its_weights_and_recomputes_batchnor
          "--bn-batch-size", 8)
 
     a, b, avg = (load_generator(folder) for folder in (first, second, tmp_path / "avg"))
-    parameters = dict(avg.named_parameters())
+    parameters, second_parameters = dict(avg.named_parameters()), dict(b.named_parameters())
     assert parameters
     for name, value in a.named_parameters():
-        assert torch.allclose(parameters[name], 0.25 * value + 0.75 * dict(b.named_parameters())[name], atol=1e-6)
+        assert torch.allclose(parameters[name], 0.25 * value + 0.75 * second_parameters[name], atol=1e-6)
     means = [m.running_mean for m in avg.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     assert means and all(m.abs().sum() > 0 for m in means)  # measured for the average, not the zeros of a fresh net
     assert (tmp_path / "avg" / "samples.png").stat().st_size > 0
@@ -44,7 +44,7 @@ def test_the_average_takes_each_parameter_at_its_weights_and_recomputes_batchnor
          "--bn-batch-size", 8)
     extrapolated = dict(load_generator(tmp_path / "ext").named_parameters())
     for name, value in a.named_parameters():
-        assert torch.allclose(extrapolated[name], 2 * dict(b.named_parameters())[name] - value, atol=1e-5)
+        assert torch.allclose(extrapolated[name], 2 * second_parameters[name] - value, atol=1e-5)
 
 
 def test_generators_of_different_designs_or_bad_weights_are_refused(tmp_path, monkeypatch):
