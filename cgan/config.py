@@ -36,6 +36,7 @@ MODEL_LIMITS = {"z_dim": 4096, "channels": 4, "image_size": 512, "native_size": 
 MAX_REFINE = 8  # residual blocks of g_refine
 MAX_CLASSES = 10_000
 MAX_CLASS_NAME = 200
+MAX_BATCH_RAMP = 16  # the batch doubles at most four times in a run (cgan.training.schedules)
 
 
 @dataclass
@@ -138,10 +139,12 @@ class TrainConfig:
     data_dir: Optional[str] = field(default=None, metadata={"help": "where the dataset lives (folder dataset: one subfolder per class); default: ./data, then /usr/share/datasets"})
     image_size: Optional[int] = field(default=None, metadata={"help": "side length that --dataset folder and hf: images are resized to; default: 32"})
     arch: str = field(default="fast", metadata={"help": f"model preset: {', '.join(ARCHS)} (see README 'Presets')"})
-    epochs: int = field(default=8, metadata={"help": "passes over the training set (stops earlier at --max-steps or --max-minutes)"})
-    max_steps: Optional[int] = field(default=None, metadata={"help": "total optimisation steps of the run, counting steps done before a resume"})
-    max_minutes: Optional[float] = field(default=None, metadata={"help": "stop when the run has trained this many minutes (counted over resumes), then export; a decaying learning rate follows this budget"})
-    batch_size: Optional[int] = field(default=None, metadata={"help": "images per step per process (effective batch = batch size x processes); default: the preset's"})
+    epochs: Optional[int] = field(default=None, metadata={"help": "the run's length in passes over the training set, when --max-images is not given; default: the preset's (fast: 50, others: 8)"})
+    max_images: Optional[int] = field(default=None, metadata={"help": "the run's length in training images (instead of --epochs); the whole schedule (learning-rate decay, batch ramp, EMA) is laid out over it"})
+    max_steps: Optional[int] = field(default=None, metadata={"help": "also end the run at this many optimisation steps, counting steps done before a resume; the schedule is laid out over whichever budget ends first"})
+    max_minutes: Optional[float] = field(default=None, metadata={"help": "also end the run when it has trained this many minutes (counted over resumes), then export; the whole schedule is laid out over whichever budget ends first, so a short run is a complete schedule, not the start of a long one"})
+    batch_size: Optional[int] = field(default=None, metadata={"help": "images per step per process at the start of the run (effective batch = batch size x processes); default: the preset's"})
+    batch_ramp: Optional[int] = field(default=None, metadata={"help": "the batch doubles at 60, 70, 80 and 90 per cent of the run until it is this many times --batch-size (a power of two up to 16; 1: a constant batch); default: the preset's (fast: 16 on CPUs, 1 on GPUs, others: 1)"})
     lr: Optional[float] = field(default=None, metadata={"help": "Adam learning rate of the generator (and of the discriminator unless --lr-d); default: the preset's"})
     lr_d: Optional[float] = field(default=None, metadata={"help": "Adam learning rate of the discriminator; default: the preset's ratio to --lr"})
     lr_decay: Optional[str] = field(default=None, metadata={"help": f"learning-rate schedule over the run's steps: {', '.join(LR_DECAYS)} (linear: to zero at the last step); default: the preset's"})
@@ -165,8 +168,8 @@ class TrainConfig:
     d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone; batch: plain weights with BatchNorm after each conv, real and fake images normalised as one batch); default: the preset's"})
     d_head: Optional[str] = field(default=None, metadata={"help": f"fast discriminator's last layer: {', '.join(D_HEADS)} (pooled: one weight per feature, summed over positions; spatial: one per feature and position, so D can tell where things are); default: the preset's"})
     d_input: Optional[str] = field(default=None, metadata={"help": f"what the discriminator reads: {', '.join(D_INPUTS)} (image+dark: beside each image, its grey levels 0 to 8 of 255 magnified to the full range, so that D sees the faint halo that real images have a few pixels outside an outline; with --init-from a discriminator trained on the image alone starts with that plane's weights at zero; measured: D learns to see the halo, the shipped generator did not learn to draw it, docs/quality.md); default: the preset's, or the starting generator's"})
-    ema_halflife_images: int = field(default=20_000, metadata={"help": "half-life of the generator EMA, in training images"})
-    ema_rampup: float = field(default=0.02, metadata={"help": "early in training the EMA half-life is at most this fraction of images seen (0.02: 2,700 images at 20 CPU minutes, the full half-life from 1,000,000 images)"})
+    ema_halflife_images: int = field(default=100_000, metadata={"help": "longest half-life of the generator EMA, in training images"})
+    ema_rampup: float = field(default=0.02, metadata={"help": "the EMA half-life is at most this fraction of the images seen so far, so that it grows with the run (0: --ema-halflife-images from the first step)"})
     bn_recalibration_batches: int = field(default=100, metadata={"help": "batches used to recompute the EMA generator's BatchNorm statistics before sampling or export"})
     compile: str = field(default="auto", metadata={"help": f"torch.compile the networks: {', '.join(COMPILE_MODES)} (auto: on for CUDA, off elsewhere; falls back to eager if compiling fails)"})
     precision: str = field(default="auto", metadata={"help": f"training arithmetic: {', '.join(PRECISIONS)} (auto: bf16 autocast on CPUs with bf16 in hardware, AVX512-BF16 or AMX, fp32 on other CPUs, fp32 with TF32 matmuls on CUDA; weights stay fp32)"})
@@ -205,8 +208,8 @@ class TrainConfig:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         if self.device not in DEVICES:
             raise ValueError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
-        positive = ["epochs", "beta2", "penalty_every", "ema_halflife_images", "log_every", "checkpoint_every"]
-        optional_positive = ["batch_size", "max_steps", "max_minutes", "lr", "lr_d", "image_size", "z_dim", "g_dim", "d_dim", "d_depth",
+        positive = ["beta2", "penalty_every", "ema_halflife_images", "log_every", "checkpoint_every"]
+        optional_positive = ["epochs", "max_images", "batch_ramp", "batch_size", "max_steps", "max_minutes", "lr", "lr_d", "image_size", "z_dim", "g_dim", "d_dim", "d_depth",
                              "snapshot_every_images", "push_every"]
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
@@ -215,6 +218,10 @@ class TrainConfig:
         for name in positive + [n for n in optional_positive if getattr(self, n) is not None]:
             if not getattr(self, name) > 0:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(self, name)}")
+        if self.epochs is not None and self.max_images is not None:
+            raise ValueError("--epochs and --max-images both set the run's length; give one")
+        if self.batch_ramp is not None and not (self.batch_ramp <= MAX_BATCH_RAMP and self.batch_ramp & (self.batch_ramp - 1) == 0):
+            raise ValueError(f"--batch-ramp must be a power of two from 1 to {MAX_BATCH_RAMP}, got {self.batch_ramp}")
         if self.lr_decay_start is not None and not 0 <= self.lr_decay_start < 1:
             raise ValueError(f"--lr-decay-start must be in [0, 1), got {self.lr_decay_start}")
         for name in ("aux_weight", "aux_g_weight", "gamma"):
@@ -238,15 +245,17 @@ class TrainConfig:
 # What each preset sets. Flags the user gives explicitly win over these.
 PRESETS: dict[str, dict[str, Any]] = {
     # The CPU default: a lean DCGAN-style generator at 28x28 with class-conditional BatchNorm, its Tanh output
-    # stretched per image to span black to white, and a spectral-norm projection discriminator with two convs at
-    # 14x14 and at 7x7, a weight per position in its last layer and an auxiliary classifier head that trains D
-    # only; the relativistic pairing loss with lazy R1 + R2 penalties, constant learning rate 4e-4, batch 16 on CPUs.
-    # docs/quality.md has what each choice measured.
+    # stretched per image a little past black and white and clipped, and a spectral-norm projection discriminator
+    # with two convs at 14x14 and at 7x7, a weight per position in its last layer and an auxiliary classifier head
+    # that trains D only; the relativistic pairing loss with lazy R1 + R2 penalties. Its schedule: learning rate
+    # 4e-4 held for half the run, then falling linearly to zero, the batch growing from 16 to 256 over the last 40
+    # per cent, 50 epochs (3,000,000 images) unless told otherwise. docs/results.md has what each choice measured.
     "fast": dict(model=dict(arch="fast", z_dim=64, g_dim=64, d_dim=32, d_conditioning="projection", d_depth=2,
-                            g_norm="conditional", d_head="spatial", g_output="full-range"),
+                            g_norm="conditional", d_head="spatial", g_output="full-range-clipped"),
                  loss="relativistic", aux_weight=1.0, aux_g_weight=0.0, lr=4e-4, beta1=0.5, batch_size=16,
-                 gpu=dict(batch_size=512)),
-    # The design we were given, with its exact shapes (32x32, dims 128/96, BCE, label as channels).
+                 lr_decay="linear", lr_decay_start=0.5, batch_ramp=16, epochs=50,
+                 gpu=dict(batch_size=512, batch_ramp=1)),
+    # The reference design, with its exact shapes (32x32, dims 128/96, BCE, label as channels).
     "reference": dict(model=dict(arch="reference", z_dim=100, g_dim=128, d_dim=96, d_conditioning="channels"),
                       loss="bce", lr=2e-4, beta1=0.5, batch_size=64,
                       gpu=dict(batch_size=512)),
@@ -290,5 +299,7 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
                  lr_decay=train.lr_decay or ("linear" if train.lr_decay_start is not None else preset.get("lr_decay", "none")),
                  lr_decay_start=preset.get("lr_decay_start", 0.0) if train.lr_decay_start is None else train.lr_decay_start,
                  batch_size=train.batch_size or preset["batch_size"],
+                 batch_ramp=train.batch_ramp or preset.get("batch_ramp", 1),
+                 epochs=None if train.max_images else train.epochs or preset.get("epochs", 8),
                  beta1=preset["beta1"] if train.beta1 is None else train.beta1, beta2=train.beta2)
     return model, optim

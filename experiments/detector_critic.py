@@ -57,9 +57,9 @@ def attach_critic(trainer, *, critic_lr: float, g_lr_ratio: float, log_every: in
         log_path.write_text("".join(line + "\n" for line in lines if json.loads(line)["step"] <= trainer.step))
 
     def batch():
-        idx = torch.randint(len(trainer.images), (trainer.batch_size,), generator=rng)
-        real = to_float(trainer.images[idx], mc.image_size)
-        labels = trainer.labels[idx]
+        idx = torch.randint(len(trainer.data.images), (trainer.batch_size,), generator=rng)
+        real = to_float(trainer.data.images[idx], mc.image_size)
+        labels = trainer.data.labels[idx]
         z = torch.randn(len(idx), mc.z_dim, generator=rng)
         return real, labels, z
 

@@ -40,6 +40,7 @@ def make_trainer(config, emas: list[tuple[int, float]]):
     import torch
 
     from cgan.export import save_export
+    from cgan.training.run_export import run_summary
     from cgan.files import atomic_path
     from cgan.sampling import save_class_grid
     from cgan.training.distributed import Distributed
@@ -73,7 +74,7 @@ def make_trainer(config, emas: list[tuple[int, float]]):
                                   batch_size=trainer.batch_size, label_weights=trainer.label_weights,
                                   seed=trainer.config.seed)
             extra_folder = folder.parent / f"{folder.name}-{name}"
-            save_export(module, extra_folder, training=trainer.summary())
+            save_export(module, extra_folder, training=run_summary(trainer))
             save_class_grid(module, extra_folder / "samples.png", seeds=GRID_SEEDS)
 
     trainer.on("step", update)

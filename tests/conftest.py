@@ -55,7 +55,7 @@ def small_fashion(fashion):
 def tiny_config(out_dir, **overrides):
     from cgan.config import TrainConfig
 
-    fields = dict(g_dim=8, d_dim=8, z_dim=16, batch_size=16, bn_recalibration_batches=2, log_every=1,
+    fields = dict(g_dim=8, d_dim=8, z_dim=16, batch_size=16, batch_ramp=1, bn_recalibration_batches=2, log_every=1,
                   checkpoint_every=1000, out_dir=str(out_dir), no_onnx=True)
     fields.update(overrides)
     config = TrainConfig(**fields)

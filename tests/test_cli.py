@@ -280,8 +280,9 @@ def test_a_decay_start_given_alone_means_a_linear_decay_on_a_new_run_and_on_a_re
         optim = resolve(config, class_names=[str(i) for i in range(10)], channels=1, native_size=28)[1]
         return optim["lr_decay"], optim["lr_decay_start"]
 
-    assert schedule(parse_config(["--out-dir", str(tmp_path / "new")], "test")) == ("none", 0.0)  # the preset's
-    assert schedule(parse_config(["--lr-decay-start", "0.5"], "test")) == ("linear", 0.5)
+    assert schedule(parse_config(["--out-dir", str(tmp_path / "new")], "test")) == ("linear", 0.5)  # the preset's
+    assert schedule(parse_config(["--arch", "reference"], "test")) == ("none", 0.0)
+    assert schedule(parse_config(["--arch", "reference", "--lr-decay-start", "0.25"], "test")) == ("linear", 0.25)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "config.json").write_text(json.dumps({"train": {"arch": "fast", "lr_decay": None},

@@ -153,7 +153,8 @@ def test_linear_decay_brings_the_learning_rate_to_zero_at_the_last_step(tmp_path
 
     assert lr_factor("linear", 0, 100) == 1.0 and lr_factor("linear", 50, 100) == 0.5
     assert lr_factor("none", 99, 100) == 1.0
-    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=4, lr=1e-3, lr_d=4e-3, lr_decay="linear")
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=4, lr=1e-3, lr_d=4e-3, lr_decay="linear",
+                           lr_decay_start=0.0, batch_ramp=1)
     trainer.fit()
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["lr"] for r in lines] == pytest.approx([1e-3, 0.75e-3, 0.5e-3, 0.25e-3])
@@ -164,7 +165,8 @@ def test_a_late_linear_decay_holds_the_learning_rate_then_brings_it_to_zero(tmp_
     from cgan.training.schedules import lr_factor
 
     assert [lr_factor("linear", s, 100, 0.8) for s in (0, 80, 90, 100)] == pytest.approx([1.0, 1.0, 0.5, 0.0])
-    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=8, lr=1e-3, lr_decay="linear", lr_decay_start=0.5)
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=8, lr=1e-3, lr_decay="linear", lr_decay_start=0.5,
+                           batch_ramp=1)
     trainer.fit()
     lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
     assert [r["lr"] for r in lines] == pytest.approx([1e-3] * 5 + [0.75e-3, 0.5e-3, 0.25e-3])
@@ -245,8 +247,41 @@ def test_gpu_runs_get_the_presets_gpu_batch_unless_told_otherwise():
     assert chosen["batch_size"] == 48
 
 
+def test_one_run_lays_its_whole_schedule_over_its_image_budget(tmp_path, small_fashion):
+    # 16 x 100 images: the rate holds for the first half and then falls to zero; the batch doubles at 60, 70, 80
+    # and 90 per cent (from the first step at or past each), up to 16 times the first.
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_images=1600, lr=1e-3, batch_ramp=16)
+    trainer.fit()
+    lines = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    batches = [r["batch"] for r in lines]
+    assert batches[:50] == [16] * 50 and batches[-1] == 256 and sorted(batches) == batches
+    assert {r["batch"]: r["images_seen"] - r["batch"] for r in reversed(lines)} == {16: 0, 32: 960, 64: 1120,
+                                                                                     128: 1312, 256: 1440}
+    assert [r["lr"] for r in lines[:51]] == pytest.approx([1e-3] * 51)
+    assert lines[-1]["lr"] < 0.2e-3 and trainer.images_seen == 1696 and trainer.progress() >= 1
+    exported = json.loads((tmp_path / "run" / "export" / "config.json").read_text())["training"]
+    assert (exported["images_seen"], exported["batch_ramp"]) == (1696, 16)
+
+
+def test_a_run_resumed_in_the_middle_of_its_batch_ramp_matches_an_uninterrupted_one(tmp_path, small_fashion):
+    straight = make_trainer(tmp_path / "straight", small_fashion, max_images=640, batch_ramp=16)
+    straight.fit()
+    first = make_trainer(tmp_path / "split", small_fashion, max_images=640, checkpoint_every=26, batch_ramp=16)
+    first.fit()
+    for late in checkpoints.list_checkpoints(tmp_path / "split")[1:]:
+        late.unlink()
+    resumed = make_trainer(tmp_path / "split", small_fashion, max_images=640, resume=True, batch_ramp=16)
+    assert resumed.step == 26 and resumed.images_seen == 16 * 24 + 32 * 2  # two steps into the doubled batch
+    resumed.fit()
+    assert (resumed.step, resumed.images_seen, resumed.data.cursor) == (straight.step, straight.images_seen,
+                                                                          straight.data.cursor)
+    for (name, a), b in zip(straight.generator.state_dict().items(), resumed.generator.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
 def test_a_timed_run_decays_its_learning_rate_over_the_time_budget(tmp_path, small_fashion):
-    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=1000, max_minutes=10, lr=1e-3, lr_decay="linear")
+    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=1000, max_minutes=10, lr=1e-3, lr_decay="linear",
+                           lr_decay_start=0.0)
     trainer.synced_train_seconds = 450.0  # three quarters of the budget spent, 0 of 1000 steps done
     trainer.set_learning_rates()
     assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.25e-3)

@@ -102,12 +102,12 @@ _RESUMABLE = {f.name for f in dataclasses.fields(TrainConfig)} - {"resume", "ove
 # changed since (e.g. a new default batch size) must not change a run that is being continued.
 _RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_refine",
                        "g_output", "d_norm", "d_head", "d_input"),
-             "optimizer": ("loss", "aux_weight", "aux_g_weight", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "beta1")}
+             "optimizer": ("loss", "aux_weight", "aux_g_weight", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "batch_ramp", "epochs", "beta1")}
 
 
 # What a run saved before a setting existed trained with.
 _BEFORE_IT_EXISTED = {"aux_weight": 0.0, "d_norm": "spectral", "d_head": "pooled", "g_output": "tanh", "d_input": "image",
-                      "g_refine": 0}
+                      "g_refine": 0, "batch_ramp": 1}
 # Settings that, before they existed, always equalled another one.
 _FOLLOWED_BEFORE_IT_EXISTED = {"aux_g_weight": "aux_weight"}
 
@@ -117,7 +117,7 @@ def _pin_resolved(config: TrainConfig, run: dict, explicit: set[str]) -> None:
     for section, names in _RESOLVED.items():
         saved = run.get(section, {})
         for name in names:
-            if {"lr_d": "lr", "aux_g_weight": "aux_weight", "lr_decay": "lr_decay_start"}.get(name) in explicit:
+            if {"lr_d": "lr", "aux_g_weight": "aux_weight", "lr_decay": "lr_decay_start", "epochs": "max_images"}.get(name) in explicit:
                 continue  # a new --lr (--aux-weight) without --lr-d (--aux-g-weight) keeps the preset's relation;
                 # a new --lr-decay-start without --lr-decay means a linear decay
             if getattr(config, name) is None and name not in explicit:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import platform
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -23,27 +22,23 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from cgan.config import ModelConfig, TrainConfig, resolve
-from cgan.data import Dataset, load_dataset, to_float
-from cgan.devices import describe
-from cgan.export import save_export
-from cgan.export.folder import save_weights
-from cgan.export.browser_model import export_onnx
-from cgan.export.names import DISCRIMINATOR_NAME, ONNX_NAME, SAMPLES_NAME
-from cgan.export.replace_set import replacing
+from cgan.data import Dataset, load_dataset
 from cgan.files import write_json
 from cgan.models import build_discriminator, build_generator, one_hot
 from cgan.sampling import save_class_grid
 from cgan.training import checkpoints
+from cgan.training.data_order import DataOrder
 from cgan.training.distributed import Distributed
-from cgan.training.ema import recalibrate_batchnorm, update_ema
+from cgan.training.ema import update_ema
 from cgan.training.losses import discriminator_loss, generator_loss, gradient_penalty
 from cgan.training.run_folder import (append_json_line, check_room, disk_error, lock_run_dir, prepare_run_dir,
                                       truncate_log)
+from cgan.training.run_export import GRID_SEEDS, export_run, ready_ema
 from cgan.training.runtime import StepNetworks, arithmetic, discriminate, first_step
-from cgan.training.schedules import ema_beta, lr_factor
+from cgan.training.schedules import batch_factor, ema_beta, lr_factor, stage_name
 from cgan.training.stop_signals import StopRequests
 
-GRID_SEEDS = range(10)  # fixed latents of the per-epoch sample grids
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]"
 STAT_NAMES = ("loss_d", "loss_g", "d_real", "d_fake")  # what train_step returns, in order
 HOOKS = ("step", "log", "checkpoint", "export", "epoch_end")
 
@@ -81,7 +76,7 @@ class Trainer:
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=self.optim["lr"], betas=betas, **fused)
         self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=self.optim["lr_d"], betas=betas, **fused)
         self.noise_rng = torch.Generator(device=device).manual_seed(config.seed * 1000 + info.rank + 1)
-        self.step, self.train_seconds = 0, 0.0
+        self.step, self.train_seconds, self.images_seen = 0, 0.0, 0
         self.synced_train_seconds = 0.0  # train_seconds as all ranks agree on it (refreshed at log steps)
 
         self.autocast, self.arithmetic = arithmetic(config.precision, device)
@@ -91,15 +86,17 @@ class Trainer:
             compile=config.compile == "on" or (config.compile == "auto" and device.type == "cuda"),
             channels_last=device.type == "cuda" and self.model_config.arch != "paper")
 
-        self.images, self.labels = self.dataset.images.to(device), self.dataset.labels.to(device)  # all of it, uint8
-        self.batch_size = self.optim["batch_size"]
+        self.data = DataOrder(self.dataset.images.to(device), self.dataset.labels.to(device), seed=config.seed,
+                              image_size=self.model_config.image_size, rank=info.rank, world_size=info.world_size,
+                              channels_last=self.networks.channels_last)  # all of it, uint8
+        self.batch_size = self.optim["batch_size"]  # per process, at the start of the run
+        self.batch_ramp = self.optim.get("batch_ramp", 1)
         self.global_batch = self.batch_size * info.world_size
         self.steps_per_epoch = len(self.dataset) // self.global_batch
         if self.steps_per_epoch == 0:
             raise ValueError(f"the dataset has {len(self.dataset)} images, fewer than one batch of {self.global_batch}")
-        self.total_steps = config.epochs * self.steps_per_epoch
-        if config.max_steps is not None:
-            self.total_steps = min(self.total_steps, config.max_steps)
+        self.batch_ramp = 2 ** min(self.batch_ramp.bit_length(), self.steps_per_epoch.bit_length()) // 2  # fits the data
+        self.total_images = config.max_images or self.optim["epochs"] * self.steps_per_epoch * self.global_batch
         self.label_weights = torch.bincount(self.dataset.labels, minlength=self.model_config.num_classes).float()
         if info.is_main:
             self._check_room()
@@ -140,11 +137,13 @@ class Trainer:
         """The full resolved configuration, printed and saved before the first step."""
         return {"train": self.config.to_dict(), "model": self.model_config.to_dict(), "optimizer": self.optim,
                 "world_size": self.info.world_size, "effective_batch_size": self.global_batch,
-                "steps_per_epoch": self.steps_per_epoch, "total_steps": self.total_steps,
+                "total_images": self.total_images, "max_steps": self.config.max_steps,
+                "max_minutes": self.config.max_minutes,
                 "device": str(self.device), "precision": self.arithmetic}
 
     def state(self) -> dict[str, Any]:
-        return {"step": self.step, "train_seconds": self.train_seconds, **self._network_state(),
+        return {"step": self.step, "train_seconds": self.train_seconds, "images_seen": self.images_seen,
+                "cursor": torch.tensor(self.data.cursor), **self._network_state(),
                 "noise_rng": self.noise_rng.get_state(), "torch_rng": torch.get_rng_state(),
                 "model_config": self.model_config.to_dict(), "started_from": self.started_from}
 
@@ -173,6 +172,12 @@ class Trainer:
             self.noise_rng.manual_seed(self.config.seed * 1000 + self.info.rank + 1 + state["step"] * 7919)
         torch.set_rng_state(state["torch_rng"].cpu())
         self.step, self.train_seconds = state["step"], state["train_seconds"]
+        if "images_seen" in state:
+            self.images_seen, self.data.cursor = state["images_seen"], tuple(state["cursor"].tolist())
+        else:  # a checkpoint from before the batch could change: every step took the first batch
+            self.images_seen = self.step * self.global_batch
+            epoch, index = divmod(self.step, self.steps_per_epoch)
+            self.data.cursor = (epoch, index * self.global_batch)
         self.synced_train_seconds = self.train_seconds
         self.started_from = checkpoints.started_from(state, self.config.init_from)
         if self.info.is_main:
@@ -197,32 +202,31 @@ class Trainer:
 
     # ------------------------------------------------------------ data
 
-    def _permutation(self, epoch: int) -> torch.Tensor:
-        """Data order of one epoch: a function of (seed, epoch), so resuming mid-epoch needs no state."""
-        rng = torch.Generator().manual_seed(self.config.seed * 100_003 + epoch)
-        return torch.randperm(len(self.dataset), generator=rng).to(self.device)
-
     def batch(self, step: int, cache: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        """This rank's real images (float, [-1, 1]) and labels at `step`; `cache` keeps the epoch's order."""
+        """This rank's real images (float, [-1, 1]) and labels at `step` of a run whose batch never changes."""
         epoch, index = divmod(step, self.steps_per_epoch)
-        if cache.get("epoch") != epoch:
-            cache.update(epoch=epoch, perm=self._permutation(epoch))
-        start = index * self.global_batch + self.info.rank * self.batch_size  # this rank's shard
-        idx = cache["perm"][start:start + self.batch_size]
-        images = to_float(self.images[idx], self.model_config.image_size)
-        if self.networks.channels_last and images.dim() == 4:
-            images = images.contiguous(memory_format=torch.channels_last)
-        return images, self.labels[idx]
+        return self.data.batch_at(epoch, index * self.global_batch, self.batch_size, cache)
 
     # ------------------------------------------------------------ one step
 
     def progress(self) -> float:
-        """How far through its budget the run is, 0..1: steps, or training time under --max-minutes
-        (whichever is further), so a timed run also ends with its learning rate decayed."""
-        by_steps = self.step / max(self.total_steps, 1)
-        if not self.config.max_minutes:
-            return by_steps
-        return max(by_steps, self.synced_train_seconds / (self.config.max_minutes * 60))
+        """How far through its budget the run is, 0..1: images, steps under --max-steps or training time under
+        --max-minutes, whichever is furthest, so every run ends with its whole schedule behind it."""
+        done = [self.images_seen / self.total_images]
+        if self.config.max_steps:
+            done.append(self.step / self.config.max_steps)
+        if self.config.max_minutes:
+            done.append(self.synced_train_seconds / (self.config.max_minutes * 60))
+        return max(done)
+
+    def step_batch(self) -> int:
+        """Images per process in the next step: the first batch, doubled as the run reaches each stage of its ramp."""
+        return self.batch_size * batch_factor(self.batch_ramp, self.progress())
+
+    def stage(self) -> str:
+        """The schedule's stage, for the progress bar."""
+        return stage_name(progress=self.progress(), lr_kind=self.optim["lr_decay"],
+                          lr_decay_start=self.optim.get("lr_decay_start", 0.0), batch=self.step_batch() * self.info.world_size)
 
     def set_learning_rates(self) -> None:
         """Apply the schedule for the current step (plain floats: no device work)."""
@@ -298,37 +302,9 @@ class Trainer:
 
     # ------------------------------------------------------------ exports
 
-    def ready_ema(self) -> nn.Module:
-        """The EMA generator with BatchNorm statistics recomputed for its weights."""
-        recalibrate_batchnorm(self.generator_ema, batches=self.config.bn_recalibration_batches,
-                              batch_size=self.batch_size, label_weights=self.label_weights,
-                              seed=self.config.seed)
-        return self.generator_ema
-
-    def summary(self) -> dict[str, Any]:
-        """What the export's config.json and model card say about the run."""
-        return {"dataset": self.config.dataset, "steps": self.step, "images_seen": self.step * self.global_batch,
-                "epochs": round(self.step / self.steps_per_epoch, 3), "train_seconds": round(self.train_seconds, 1),
-                "hardware": f"{describe(self.device)} x {self.info.world_size}; {platform.processor() or platform.machine()}",
-                "loss": self.optim["loss"], "optimizer": self.optim, "batch_size": self.batch_size,
-                "precision": self.arithmetic, "effective_batch_size": self.global_batch,
-                "ema_halflife_images": self.config.ema_halflife_images, "seed": self.config.seed, "torch": torch.__version__,
-                **({"init_from": self.config.init_from, "started_from": self.started_from} if self.config.init_from else {})}
-
     def export(self, folder: Path, *, browser_model: bool = False) -> Path:
-        """EMA generator -> config.json + model.safetensors + samples.png (+ model.onnx) in folder, as one set:
-        a kill at any moment leaves the folder's old set or the new one (cgan.export.replace_set)."""
-        generator = self.ready_ema()
-        with replacing(folder) as staging:
-            save_export(generator, staging, training=self.summary())
-            save_weights(self.discriminator, staging / DISCRIMINATOR_NAME)  # for --init-from to train on with
-            save_class_grid(generator, staging / SAMPLES_NAME, seeds=GRID_SEEDS)
-            if browser_model:
-                try:
-                    export_onnx(generator, staging / ONNX_NAME)
-                except ImportError as e:
-                    print(f"note: {ONNX_NAME} not written ({e}); the app exports it when it starts, if it can",
-                          flush=True)
+        """The EMA generator, its discriminator and samples as one export set in `folder` (cgan.training.run_export)."""
+        export_run(self, folder, browser_model=browser_model)
         self._emit("export", folder)
         return folder
 
@@ -357,12 +333,14 @@ class Trainer:
         losses = dict(zip(STAT_NAMES, (window["stats"] / window["steps"]).tolist()))
         window.update(start=time.perf_counter(), images=0, steps=0)
         window["stats"].zero_()
-        record = {"step": self.step, "epoch": round(self.step / self.steps_per_epoch, 4),
-                  "images_seen": self.step * self.global_batch, **{k: round(v, 5) for k, v in losses.items()},
+        record = {"step": self.step, "epoch": round(self.images_seen / len(self.dataset), 4),
+                  "images_seen": self.images_seen, **{k: round(v, 5) for k, v in losses.items()},
                   "images_per_s": round(rate, 2), "lr": self.opt_g.param_groups[0]["lr"],
-                  "train_seconds": round(self.train_seconds, 2)}
+                  "batch": window["batch"], "train_seconds": round(self.train_seconds, 2)}
         if not all(math.isfinite(v) for v in losses.values()):
             raise FloatingPointError(f"non-finite loss at step {self.step}: {losses}")
+        window["bar"].set_description(f"{self.model_config.arch} · {self.stage()}", refresh=False)
+        window["bar"].n = min(round(self.progress() * 1000), 1000)
         window["bar"].set_postfix(loss_d=f"{losses['loss_d']:.3f}", loss_g=f"{losses['loss_g']:.3f}", img_s=f"{rate:.0f}")
         if self.info.is_main:
             append_json_line(self.out_dir / "log.jsonl", record)
@@ -371,9 +349,9 @@ class Trainer:
     def _end_epoch(self) -> None:
         """The epoch's sample grid (its time counts as training time), then the epoch hooks."""
         tick = time.perf_counter()
-        epoch = self.step // self.steps_per_epoch
+        epoch = self.data.cursor[0]
         if self.info.is_main:
-            save_class_grid(self.ready_ema(), self.out_dir / "samples" / f"epoch-{epoch:03d}.png", seeds=GRID_SEEDS)
+            save_class_grid(ready_ema(self), self.out_dir / "samples" / f"epoch-{epoch:03d}.png", seeds=GRID_SEEDS)
         self.train_seconds += time.perf_counter() - tick
         self._emit("epoch_end", epoch)
 
@@ -397,35 +375,36 @@ class Trainer:
     def _fit(self) -> Path:
         config, info = self.config, self.info
         self._start()
-        cache: dict = {}
         snapshot_every = config.snapshot_every_images
-        bar = tqdm(total=self.total_steps, initial=self.step, disable=not info.is_main, unit="step",
-                   dynamic_ncols=True, desc=f"{self.model_config.arch}")
+        bar = tqdm(total=1000, initial=round(self.progress() * 1000), disable=not info.is_main, unit="‰",
+                   dynamic_ncols=True, desc=f"{self.model_config.arch} · {self.stage()}", bar_format=BAR_FORMAT)
         window = {"start": time.perf_counter(), "images": 0, "steps": 0, "bar": bar,
                   "stats": torch.zeros(len(STAT_NAMES), device=self.device)}  # sums since the last log line
         warm = False  # has this process made its first step (which may compile)?
         with StopRequests(enabled=not info.enabled) as stop:
-            while self.step < self.total_steps:
+            while self.progress() < 1:
                 tick = time.perf_counter()
-                real, labels = self.batch(self.step, cache)
+                size = self.step_batch()
+                window["batch"] = size * info.world_size
+                real, labels = self.data.next_batch(size)
                 self.set_learning_rates()
                 window["stats"] += self.train_step(real, labels) if warm else self.first_step(real, labels)
                 warm = True
-                window.update(steps=window["steps"] + 1, images=window["images"] + self.global_batch)
+                window.update(steps=window["steps"] + 1, images=window["images"] + window["batch"])
                 self.step += 1
-                images_seen = self.step * self.global_batch
+                self.images_seen += window["batch"]
+                images_seen = self.images_seen
                 update_ema(self.generator_ema, self.generator,
-                           ema_beta(batch_images=self.global_batch, images_seen=images_seen,
+                           ema_beta(batch_images=window["batch"], images_seen=images_seen,
                                     halflife_images=config.ema_halflife_images, rampup=config.ema_rampup))
                 self._emit("step")
                 self.train_seconds += time.perf_counter() - tick
-                bar.update(1)
-                if self.step % config.log_every == 0 or self.step == self.total_steps:
+                if self.step % config.log_every == 0 or self.progress() >= 1:
                     self._log(window)
-                if snapshot_every and images_seen // snapshot_every > (images_seen - self.global_batch) // snapshot_every:
+                if snapshot_every and images_seen // snapshot_every > (images_seen - window["batch"]) // snapshot_every:
                     if info.is_main:
                         self.export(self.out_dir / "snapshots" / f"images-{images_seen:09d}")
-                if self.step % self.steps_per_epoch == 0:
+                if self.data.end_epoch_before(self.step_batch()):
                     self._end_epoch()
                 out_of_time = self._out_of_time()
                 if self.step % config.checkpoint_every == 0 or out_of_time:

@@ -85,10 +85,10 @@ def attach_tracker(trainer, kind: str):
     def on_epoch(trainer, epoch: int) -> None:
         grid = trainer.out_dir / "samples" / f"epoch-{epoch:03d}.png"
         if grid.is_file():
-            tracker.image("samples/epoch", grid, trainer.step * trainer.global_batch)
+            tracker.image("samples/epoch", grid, trainer.images_seen)
 
     def on_export(trainer, folder: Path) -> None:
-        tracker.image("samples/export", folder / SAMPLES_NAME, trainer.step * trainer.global_batch)
+        tracker.image("samples/export", folder / SAMPLES_NAME, trainer.images_seen)
 
     trainer.on("log", on_log)
     trainer.on("epoch_end", on_epoch)
