@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from cgan.config import MAX_CLASSES
 from cgan.hub_datasets import is_hub_dataset, load_hub_dataset
 
 CLASS_NAMES = {
@@ -25,7 +26,8 @@ CLASS_NAMES = {
 }
 SYSTEM_DATA_DIR = Path("/usr/share/datasets")
 DEFAULT_SIZE = 32  # side length of image-folder and Hub datasets without --image-size
-GRAY_MODES = ("L", "1", "I;16", "I")  # PIL modes read as one channel
+GRAY_MODES = ("L", "1", "I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # PIL modes read as one channel
+DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # more than 8 bits per level
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
@@ -76,7 +78,7 @@ def load_dataset(name: str, *, data_dir: str | None = None, train: bool = True, 
     """Load a dataset split into memory, looking offline first (see `candidate_dirs`); "hf:..." through `datasets`."""
     if is_hub_dataset(name):
         pictures, labels, names = load_hub_dataset(name, train=train, image_column=image_column,
-                                                   label_column=label_column)
+                                                   label_column=label_column, max_classes=MAX_CLASSES)
         grayscale = all(p.mode in GRAY_MODES for p in pictures)
         images = np.stack([square_array(p, grayscale, image_size or DEFAULT_SIZE) for p in pictures])
         return Dataset(torch.from_numpy(images), labels, names)
@@ -184,9 +186,25 @@ def _not_found_message(name: str, searched: list[Path]) -> str:
             f"with --data-dir), or run once with network access so torchvision can download them.")
 
 
+def eight_bit(image: Image.Image) -> Image.Image:
+    """An image of more than 8 bits per grey level as 8-bit grey ("L"), scaled by its depth: 16-bit levels over
+    257, 32-bit integers and floats over their own range (Pillow's convert would clip them at 255, all white)."""
+    if image.mode not in DEEP_MODES:
+        return image
+    levels = np.asarray(image, dtype=np.float64)
+    if image.mode.startswith("I;16"):
+        levels = levels / 257.0
+    elif levels.size and levels.min() >= 0 and levels.max() <= 255:
+        pass  # 8-bit levels stored in a wider mode
+    else:
+        low, high = (float(levels.min()), float(levels.max())) if levels.size else (0.0, 0.0)
+        levels = (levels - low) * (255.0 / (high - low)) if high > low else np.zeros_like(levels)
+    return Image.fromarray(np.clip(levels, 0, 255).round().astype(np.uint8))
+
+
 def square_array(image: Image.Image, grayscale: bool, size: int) -> np.ndarray:
     """One picture as uint8 (C, size, size): one channel or RGB, resized with Lanczos."""
-    image = image.convert("L" if grayscale else "RGB").resize((size, size), Image.Resampling.LANCZOS)
+    image = eight_bit(image).convert("L" if grayscale else "RGB").resize((size, size), Image.Resampling.LANCZOS)
     array = np.asarray(image, dtype=np.uint8)
     return array[None] if grayscale else array.transpose(2, 0, 1)
 

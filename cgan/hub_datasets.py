@@ -8,12 +8,14 @@ dependency, imported here only.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import torch
 
 PREFIX = "hf:"
+MAX_ROW_PIXELS = 16_777_216  # one picture's width x height, read before it is decoded
 FILE_BUILDERS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".jsonl": "json", ".arrow": "arrow"}
 
 
@@ -63,6 +65,9 @@ def open_split(name: str, split: str) -> Any:
         raise ValueError(f"--dataset {name}: {e}") from None
     except (FileNotFoundError, ConnectionError, OSError) as e:
         raise ValueError(f"--dataset {name}: cannot load it ({type(e).__name__}: {e})") from None
+    except Exception as e:  # the readers' own errors for an empty or malformed file (Arrow, pandas, datasets)
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else ""
+        raise ValueError(f"--dataset {name}: cannot read it ({type(e).__name__}: {first})") from None
 
 
 def _no_split(name: str, split: str, splits: list[str]):
@@ -85,18 +90,76 @@ def find_columns(features: dict, name: str, image_column: str | None, label_colu
     return image, label
 
 
-def class_names_of(feature: Any, labels: torch.Tensor, column: str) -> list[str]:
-    """A ClassLabel's names; for a plain integer column, the numbers that occur."""
+def dense_labels(values: list, feature: Any, column: str, name: str, *, max_classes: int
+                 ) -> tuple[torch.Tensor, list[str]]:
+    """Checked class indices and names, before anything is allocated for them: a ClassLabel's indices must be its
+    own; plain integers are renumbered densely (sorted) when they leave gaps, and text labels become classes by
+    name, each with a note; missing, fractional, boolean or other values are refused, naming the first row."""
     names = getattr(feature, "names", None)
+    values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]  # 3.0 is the class 3
+    kinds = {type(v) for v in values}
+    if kinds <= {str}:
+        found = sorted(set(values))
+        print(f"note: --dataset {name}: the text labels of {column!r} are the classes, sorted by name", flush=True)
+    else:
+        for index, value in enumerate(values):
+            if isinstance(value, bool) or not isinstance(value, int):
+                shown = repr(value)[:40]
+                kind = "missing" if value is None else f"{type(value).__name__} {shown}"
+                raise ValueError(f"--dataset {name}: row {index} of {column!r} has a {kind} label; labels must be "
+                                 f"class indices (integers) or class names (text)")
+            if value < 0 or (names is not None and value >= len(names)):
+                raise ValueError(f"--dataset {name}: row {index} of {column!r} has the label {value}, outside "
+                                 f"0..{len(names) - 1 if names is not None else 'K-1'}")
+        found = sorted(set(values))
+    if len(found) > max_classes:
+        raise ValueError(f"--dataset {name}: {len(found):,} different labels in {column!r}; "
+                         f"the most this project trains is {max_classes:,} classes")
     if names is not None:
-        return list(names)
-    if labels.dtype.is_floating_point or (len(labels) and labels.min() < 0):
-        raise ValueError(f"label column {column!r} holds {labels.dtype} values; it needs class indices 0..K-1")
-    return [str(i) for i in range(int(labels.max()) + 1 if len(labels) else 0)]
+        return torch.tensor(values, dtype=torch.int64), list(names)
+    if kinds <= {int} and found == list(range(len(found))):
+        return torch.tensor(values, dtype=torch.int64), [str(i) for i in found]
+    if kinds <= {int}:
+        print(f"note: --dataset {name}: the {len(found)} labels of {column!r} are numbered 0..{len(found) - 1} in "
+              f"order (their values become the class names)", flush=True)
+    index_of = {value: i for i, value in enumerate(found)}
+    return torch.tensor([index_of[v] for v in values], dtype=torch.int64), [str(v) for v in found]
 
 
-def load_hub_dataset(name: str, *, train: bool, image_column: str | None = None,
-                     label_column: str | None = None) -> tuple[list[Any], torch.Tensor, list[str]]:
+def decode_rows(split: Any, column: str, name: str) -> list[Any]:
+    """The image column's pictures, decoded one row at a time, so that a damaged row or a path to something that is
+    not an image is named by its index; each checked for its pixel count before it is decoded."""
+    from PIL import Image
+
+    datasets = _datasets()
+    if not isinstance(split.features[column], datasets.Image):
+        raise ValueError(f"--dataset {name}: column {column!r} does not hold images "
+                         f"(it holds {type(split.features[column]).__name__} values)")
+    try:
+        raw = split.cast_column(column, datasets.Image(decode=False))[column]
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"--dataset {name}: column {column!r} does not hold images ({e})") from None
+    pictures = []
+    for index, cell in enumerate(raw):
+        source = None
+        if isinstance(cell, dict):
+            source = io.BytesIO(cell["bytes"]) if cell.get("bytes") else cell.get("path")
+        try:
+            if source is None:
+                raise ValueError("no image in it")
+            with Image.open(source) as picture:
+                if picture.width * picture.height > MAX_ROW_PIXELS:
+                    raise ValueError(f"{picture.width}x{picture.height} pixels, over {MAX_ROW_PIXELS:,}")
+                picture.load()
+                pictures.append(picture.copy())
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+            raise ValueError(f"--dataset {name}: row {index} of {column!r} is not an image this project reads "
+                             f"({type(e).__name__}: {str(e)[:120]})") from None
+    return pictures
+
+
+def load_hub_dataset(name: str, *, train: bool, image_column: str | None = None, label_column: str | None = None,
+                     max_classes: int) -> tuple[list[Any], torch.Tensor, list[str]]:
     """The train (or test) split's PIL images, int64 labels and class names."""
     split_name = "train" if train else "test"
     split = open_split(name, split_name)
@@ -106,11 +169,7 @@ def load_hub_dataset(name: str, *, train: bool, image_column: str | None = None,
     split = split.select_columns([image, label])
     if len(split) == 0:
         raise ValueError(f"--dataset {name}: the {split_name} split is empty")
-    labels = torch.tensor(list(split[label]), dtype=torch.int64)
-    names = class_names_of(split.features[label], labels, label)
+    labels, names = dense_labels(list(split[label]), split.features[label], label, name, max_classes=max_classes)
     if len(names) < 2:
         raise ValueError(f"--dataset {name}: {len(names)} class(es) in {label!r}; a conditional GAN needs at least 2")
-    pictures = list(split[image])
-    if not all(hasattr(p, "convert") for p in pictures):
-        raise ValueError(f"--dataset {name}: column {image!r} does not hold images")
-    return pictures, labels, names
+    return decode_rows(split, image, name), labels, names

@@ -77,14 +77,14 @@ def test_an_export_killed_while_moving_is_finished_by_the_next_reader(two_runs, 
 def test_an_uncommitted_pending_folder_is_ignored_by_readers_and_cleared_by_the_next_export(tmp_path):
     folder = tmp_path / "export"
     with replacing(folder) as staging:
-        (staging / "a.txt").write_text("old")
+        (staging / "metrics.json").write_text("old")
     (folder / PENDING).mkdir()
-    (folder / PENDING / "a.txt").write_text("half-written")
+    (folder / PENDING / "metrics.json").write_text("half-written")
     finish(folder)  # what a reader does: nothing to finish
-    assert (folder / "a.txt").read_text() == "old" and (folder / PENDING).exists()
+    assert (folder / "metrics.json").read_text() == "old" and (folder / PENDING).exists()
     with replacing(folder) as staging:
-        (staging / "a.txt").write_text("new")
-    assert (folder / "a.txt").read_text() == "new" and not (folder / PENDING).exists()
+        (staging / "metrics.json").write_text("new")
+    assert (folder / "metrics.json").read_text() == "new" and not (folder / PENDING).exists()
 
 
 def test_a_new_set_without_a_browser_model_removes_the_old_one(tmp_path):
@@ -119,3 +119,43 @@ def test_a_model_onnx_without_a_digest_is_not_trusted(tiny_export, tmp_path, mon
     (folder / "model.onnx").write_bytes(data.replace(b"cgan_weights_sha256", b"other_weights_sha256"))
     path, why = ensure_onnx(load_export(folder), folder)
     assert path is None and "exported from other weights" in why and "onnx and onnxscript" in why
+
+
+@pytest.mark.parametrize("plan", [
+    {"files": ["../victim.txt"], "remove": []},
+    {"files": [], "remove": ["../victim.txt"]},
+    {"files": [], "remove": ["ABSOLUTE"]},
+    {"files": ["config.json", "model.safetensors"], "remove": ["../outside"]},
+    ["model.safetensors"],
+    "not json at all",
+    {"files": "model.safetensors", "remove": []},
+])
+def test_a_commit_that_names_anything_but_the_sets_own_files_touches_nothing(tiny_export, tmp_path, capsys, plan):
+    folder = tmp_path / "weights"
+    shutil.copytree(tiny_export, folder)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    outside = tmp_path / "outside"
+    outside.write_text("keep me too")
+    (folder / PENDING).mkdir(exist_ok=True)
+    (folder / PENDING / "victim.txt").write_text("moved in")
+    text = json.dumps(plan).replace("ABSOLUTE", str(victim)) if not isinstance(plan, str) else plan
+    (folder / PENDING / COMMIT).write_text(text)
+    before = snapshot(folder)
+    generator = load_export(folder)  # loads as it is, with a warning, no traceback
+    assert generator.config.num_classes == 10
+    assert victim.read_text() == "keep me" and outside.read_text() == "keep me too"
+    assert snapshot(folder) == before
+    assert "ignored" in capsys.readouterr().err
+
+
+def test_a_pending_folder_that_is_a_link_is_never_followed(tiny_export, tmp_path):
+    folder = tmp_path / "weights"
+    shutil.copytree(tiny_export, folder)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "model.safetensors").write_text("not weights")
+    (elsewhere / COMMIT).write_text(json.dumps({"files": ["model.safetensors"], "remove": []}))
+    (folder / PENDING).symlink_to(elsewhere)
+    load_export(folder)
+    assert (elsewhere / "model.safetensors").read_text() == "not weights"

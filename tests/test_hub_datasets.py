@@ -121,3 +121,75 @@ def test_train_py_answers_a_missing_dataset_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "nothing-here.parquet" in err and "Traceback" not in err
 
+
+
+def labelled(labels, *, images=None):
+    """A table with an integer (or other) label column named `label`, no ClassLabel."""
+    count = len(labels)
+    data = {"img": images if images is not None else pictures(count, "L", 0), "label": labels}
+    return datasets.Dataset.from_dict(data)
+
+
+@pytest.mark.parametrize("labels, phrase", [
+    ([0, 1, 2_000_000_000, 1], None),  # sparse: renumbered, three classes, nothing allocated for the gap
+    ([0, 9999, 0, 9999], None),
+    ([0.0, 1.5, 1.0, 0.0], "row 1 of 'label' has a float 1.5 label"),
+    ([0, None, 1, 0], "row 1 of 'label' has a missing label"),
+    ([0, -3, 1, 0], "row 1 of 'label' has the label -3"),
+    (list(range(10_001)), "10,001 different labels"),
+])
+def test_labels_are_checked_before_anything_is_allocated(tmp_path, labels, phrase, capsys):
+    images = pictures(len(labels), "L", 0) if len(labels) < 100 else [pictures(1, "L", 0)[0]] * len(labels)
+    labelled(labels, images=images).to_parquet(str(tmp_path / "data.parquet"))
+    if phrase is None:
+        loaded = load_dataset(f"hf:{tmp_path / 'data.parquet'}", image_size=8, label_column="label")
+        found = sorted({int(v) for v in labels})
+        assert loaded.class_names == [str(v) for v in found]
+        assert loaded.labels.tolist() == [found.index(int(v)) for v in labels]
+        assert "numbered 0.." in capsys.readouterr().out
+    else:
+        with pytest.raises(ValueError, match=phrase):
+            load_dataset(f"hf:{tmp_path / 'data.parquet'}", image_size=8, label_column="label")
+
+
+def test_text_labels_become_classes_by_name(tmp_path):
+    labelled(["hat", "shoe", "hat", "bag"]).to_parquet(str(tmp_path / "data.parquet"))
+    loaded = load_dataset(f"hf:{tmp_path / 'data.parquet'}", image_size=8, label_column="label")
+    assert loaded.class_names == ["bag", "hat", "shoe"] and loaded.labels.tolist() == [1, 2, 1, 0]
+
+
+def test_a_16_bit_dataset_keeps_its_levels(tmp_path):
+    from PIL import Image
+
+    levels = [np.full((8, 8), v, dtype=np.uint16) for v in (0, 20_000, 40_000, 65_535)]
+    deep = [Image.fromarray(a) for a in levels]
+    assert deep[0].mode.startswith("I")
+    labelled([0, 1, 0, 1], images=deep).to_parquet(str(tmp_path / "data.parquet"))
+    loaded = load_dataset(f"hf:{tmp_path / 'data.parquet'}", image_size=8, label_column="label")
+    assert loaded.images[:, 0, 0, 0].tolist() == [0, 78, 156, 255]
+
+
+@pytest.mark.parametrize("row", ["damaged", "not an image"])
+def test_a_bad_image_row_is_named_by_its_index(tmp_path, row):
+    images = [{"bytes": None, "path": None}] * 0
+    good = pictures(3, "L", 0)
+    import io
+
+    buffer = io.BytesIO()
+    good[0].save(buffer, "PNG")
+    bad = buffer.getvalue()[:60] if row == "damaged" else b"%PDF-1.4 not an image"
+    table_ = datasets.Dataset.from_dict({"img": [{"bytes": buffer.getvalue(), "path": None},
+                                                 {"bytes": bad, "path": None},
+                                                 {"bytes": buffer.getvalue(), "path": None}], "label": [0, 1, 0]},
+                                        features=datasets.Features({"img": datasets.Image(decode=False),
+                                                                    "label": datasets.Value("int64")}))
+    del images
+    table_.to_parquet(str(tmp_path / "data.parquet"))
+    with pytest.raises(ValueError, match="row 1 of 'img' is not an image"):
+        load_dataset(f"hf:{tmp_path / 'data.parquet'}", image_size=8, label_column="label")
+
+
+def test_an_empty_data_file_gets_a_clear_error(tmp_path):
+    (tmp_path / "empty.parquet").write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.parquet"):
+        load_dataset(f"hf:{tmp_path / 'empty.parquet'}", image_size=8)

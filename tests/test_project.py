@@ -68,7 +68,7 @@ def test_a_dark_background_is_kept_and_colour_models_keep_colour(tmp_path):
     (lambda p: p.write_bytes(b"%PDF-1.4 not an image"), "not an image this app reads"),
     (lambda p: p.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>"), "not an image this app reads"),
     (lambda p: Image.new("L", (64, 64)).save(p, "GIF"), "not an image this app reads"),
-    (lambda p: Image.new("1", (9000, 5000)).save(p, "PNG"), "9000x5000 pixels; the limit is 40 megapixels"),
+    (lambda p: Image.new("1", (9000, 5000)).save(p, "PNG"), "9000x5000 pixels; the limit is 16.8 megapixels"),
     (lambda p: p.write_bytes(_png_bytes(p)[:200]), "damaged"),
     (lambda p: Image.new("L", (1, 1), 128).save(p, "PNG"), "blank"),
     (lambda p: Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(p, "PNG"), "blank"),
@@ -78,6 +78,43 @@ def test_bad_uploads_get_a_message(tmp_path, make, phrase):
     make(path)
     with pytest.raises(ValueError, match=phrase):
         model_view(read_image(path), size=28, channels=1)
+
+
+def test_a_tiny_file_of_huge_pixel_counts_is_refused_or_decoded_small(tmp_path):
+    png = tmp_path / "bomb.png"
+    Image.new("L", (6300, 6300), 255).save(png, optimize=True)  # about 40 KB of zeros
+    assert png.stat().st_size < 100_000
+    with pytest.raises(ValueError, match="6300x6300 pixels"):
+        read_image(png)
+    jpeg = tmp_path / "big.jpg"
+    photo = Image.new("RGB", (4000, 4000), (245, 245, 240))
+    ImageDraw.Draw(photo).rectangle([1200, 800, 2800, 3200], fill=(40, 40, 60))
+    photo.save(jpeg, quality=30)
+    image = read_image(jpeg)  # decoded at a reduced scale, then kept small: the model view's arrays stay small
+    assert max(image.size) <= 1024
+    view = model_view(image, size=28, channels=1)
+    assert view.max() == 255 and view[:, 0].max() <= 10
+
+
+def test_a_16_bit_greyscale_upload_keeps_its_levels(tmp_path):
+    eight = tmp_path / "eight.png"
+    Image.open(garment_photo(tmp_path / "photo.png")).convert("L").save(eight)
+    levels = np.asarray(Image.open(eight)).astype(np.uint16) * 257
+    deep = tmp_path / "deep.png"
+    Image.fromarray(levels).save(deep)
+    assert Image.open(deep).mode.startswith("I")
+    view = model_view(read_image(deep), size=28, channels=1)  # not clipped to white, so not blank
+    expected = model_view(read_image(eight), size=28, channels=1)
+    assert np.abs(view.astype(int) - expected.astype(int)).max() <= 2
+
+
+def test_a_white_garment_on_a_transparent_background_is_not_blank(tmp_path):
+    cut_out = Image.new("RGBA", (200, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(cut_out).rectangle([50, 20, 150, 280], fill=(255, 255, 255, 255))
+    path = tmp_path / "white.png"
+    cut_out.save(path)
+    view = model_view(read_image(path), size=28, channels=1)
+    assert view[14, 14] == 255 and view[:, 0].max() <= 10  # bright garment on black
 
 
 def _png_bytes(path):

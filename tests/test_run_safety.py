@@ -108,3 +108,60 @@ def test_sample_on_a_full_disk_says_so_and_leaves_no_partial_file(tiny_export, t
         sample.main(["--weights", str(tiny_export), "--per-class", "1", "--out", str(tmp_path / "s.npz")])
     assert stop.value.code == 1 and "disk full" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("tear", ['{"step": 4, "loss_d', "\x00\x00\x00", '[1, 2]', '{"no_step": 1}'])
+def test_resume_skips_a_torn_log_line_and_repairs_the_log(tmp_path, capsys, tear):
+    out = tmp_path / "run"
+    code, _ = run_train(capsys, "--max-steps", 2, "--checkpoint-every", 2, "--out-dir", out)
+    assert code == 0
+    with open(out / "log.jsonl", "a") as f:
+        f.write(tear)  # a kill in the middle of a write
+    code, _ = run_train(capsys, "--resume", "--max-steps", 4, "--checkpoint-every", 2, "--out-dir", out)
+    assert code == 0
+    steps = [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("keep_bytes", [0, 1, 100, -100])
+def test_resume_falls_back_to_the_newest_checkpoint_that_loads_and_says_which(tmp_path, capsys, keep_bytes):
+    out = tmp_path / "run"
+    code, _ = run_train(capsys, "--max-steps", 4, "--checkpoint-every", 2, "--out-dir", out)
+    newest = checkpoints.list_checkpoints(out)[-1]
+    data = newest.read_bytes()
+    newest.write_bytes(data[:keep_bytes] if keep_bytes >= 0 else data[:len(data) + keep_bytes])
+    try:
+        code = train.main([*TINY, "--resume", "--max-steps", "6", "--checkpoint-every", "2", "--out-dir", str(out)])
+    except SystemExit as stop:
+        code = stop.code
+    captured = capsys.readouterr()
+    assert code == 0 and "Traceback" not in captured.err
+    assert "skipped step-00000004.pt" in captured.out and "continuing from step-00000002.pt" in captured.out
+    assert checkpoints.list_checkpoints(out)[-1].name == "step-00000006.pt"
+
+
+def test_resume_with_no_checkpoint_that_loads_ends_with_one_line(tmp_path, capsys):
+    out = tmp_path / "run"
+    run_train(capsys, "--max-steps", 4, "--checkpoint-every", 2, "--out-dir", out)
+    for path in checkpoints.list_checkpoints(out):
+        path.write_bytes(b"")
+    code, err = run_train(capsys, "--resume", "--max-steps", 6, "--out-dir", out)
+    assert code == 2 and "no checkpoint" in err and "loads" in err
+
+
+@pytest.mark.parametrize("kind", ["symlink", "dangling", "directory"])
+def test_a_lock_that_is_not_a_plain_file_is_refused_and_nothing_is_written_through_it(tmp_path, capsys, kind):
+    out = tmp_path / "run"
+    out.mkdir()
+    target = tmp_path / "precious.txt"
+    if kind == "symlink":
+        target.write_text("do not touch")
+        (out / ".lock").symlink_to(target)
+    elif kind == "dangling":
+        (out / ".lock").symlink_to(tmp_path / "nowhere")
+    else:
+        (out / ".lock").mkdir()
+    code, err = run_train(capsys, "--max-steps", 1, "--out-dir", out)
+    assert code == 2 and ".lock" in err
+    assert kind != "symlink" or target.read_text() == "do not touch"
+    assert not (tmp_path / "nowhere").exists()

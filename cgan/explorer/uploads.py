@@ -9,8 +9,11 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cgan.data import eight_bit
+
 MAX_BYTES = 10_000_000  # an upload's file size
-MAX_PIXELS = 40_000_000  # width x height, read from the header before anything is decoded
+MAX_PIXELS = 16_777_216  # width x height (4096 x 4096), read from the header before anything is decoded
+DECODE_SIDE = 1024  # the longest side kept after decoding (a JPEG is decoded at a reduced scale to near it)
 FORMATS = ("PNG", "JPEG", "WEBP")
 INK_SHARE = 0.1  # a pixel belongs to the garment when it stands out by this share of the strongest contrast
 TRANSPARENT_SHARE = 0.01  # an image with at least this share of transparent pixels has them as its background
@@ -26,10 +29,14 @@ def read_image(path: str | os.PathLike) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(path, formats=FORMATS)
+            if image.format == "JPEG":  # decoded at 1/2 to 1/8 scale: the cost follows the pixels kept
+                image.draft(image.mode, (DECODE_SIDE, DECODE_SIDE))
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise ValueError(f"the image is {width}x{height} pixels; the limit is {MAX_PIXELS / 1e6:g} megapixels")
+                raise ValueError(f"the image is {width}x{height} pixels; the limit is {MAX_PIXELS / 1e6:.1f} megapixels")
             image.load()
+            image = eight_bit(image)
+            image.thumbnail((DECODE_SIDE, DECODE_SIDE), Image.Resampling.BOX)  # all the model view needs
     except UnidentifiedImageError:
         raise ValueError(f"not an image this app reads: upload a {', '.join(FORMATS)} file") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -52,8 +59,16 @@ def model_view(image: Image.Image, *, size: int, channels: int) -> np.ndarray:
     border = np.concatenate([gray[:frame].ravel(), gray[-frame:].ravel(), gray[:, :frame].ravel(),
                              gray[:, -frame:].ravel()])
     # Where an image has transparent parts (a cut-out photo, a sketch), they are its background: white, as it
-    # lies over white. Otherwise the border tells the background's level.
-    level = 255.0 if (alpha < 0.5).mean() >= TRANSPARENT_SHARE else float(np.median(border))
+    # lies over white, unless what is opaque is light itself (a white garment): then black. Otherwise the border
+    # tells the background's level.
+    transparent = (alpha[..., 0] < 0.5)
+    level = float(np.median(border))
+    if transparent.mean() >= TRANSPARENT_SHARE:
+        opaque = gray[~transparent]
+        level = 0.0 if opaque.size and float(np.median(opaque)) > 127 else 255.0
+        if level == 0.0:
+            background = rgba[..., :3] * alpha
+            gray = background @ np.array([0.299, 0.587, 0.114])
     contrast = np.abs(gray - level)
     if contrast.max() < MIN_CONTRAST:
         raise ValueError("the image is blank: nothing stands out from its background")

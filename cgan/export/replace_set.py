@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from cgan.export.names import METRICS_NAME, ONNX_NAME
+from cgan.export.names import EXPORT_FILES, METRICS_NAME, ONNX_NAME
 from cgan.files import write_json
 
 PENDING = ".pending"
 COMMIT = "COMMIT"
 STALE_WITHOUT_NEW = (ONNX_NAME, METRICS_NAME)  # describe the weights: removed when the new set has none
+MAX_COMMIT_BYTES = 64 * 1024
 
 
 @contextmanager
@@ -30,6 +32,8 @@ def replacing(folder: str | os.PathLike) -> Iterator[Path]:
     pending = folder / PENDING
     if (pending / COMMIT).is_file():
         finish(folder)
+    if pending.is_symlink():
+        pending.unlink()
     shutil.rmtree(pending, ignore_errors=True)  # an export that died before its commit
     pending.mkdir()
     try:
@@ -45,16 +49,43 @@ def replacing(folder: str | os.PathLike) -> Iterator[Path]:
     finish(folder)
 
 
+def read_plan(pending: Path) -> dict[str, list[str]] | None:
+    """The COMMIT file's plan when it is one this project writes: plain file names of an export, to move in from
+    .pending or to remove, never a path; None (with a warning) for anything else, which is then left alone."""
+    commit = pending / COMMIT
+    problem = None
+    if pending.is_symlink() or commit.is_symlink() or not commit.is_file():
+        problem = "it is a link or not a file"
+    else:
+        try:
+            plan = json.loads(commit.read_bytes()[:MAX_COMMIT_BYTES])
+        except (OSError, ValueError):
+            plan = None
+        if not (isinstance(plan, dict) and all(isinstance(plan.get(key), list) for key in ("files", "remove"))):
+            problem = 'it is not an object with the lists "files" and "remove"'
+        elif not all(isinstance(name, str) and name in EXPORT_FILES for name in plan["files"] + plan["remove"]):
+            problem = "it names files that are not an export's"
+    if problem:
+        print(f"warning: ignored {commit}: {problem}", file=sys.stderr)
+        return None
+    return {"files": plan["files"], "remove": plan["remove"]}
+
+
 def finish(folder: str | os.PathLike) -> None:
-    """Complete a committed replacement (idempotent: a kill during it is finished by the next call)."""
+    """Complete a committed replacement (idempotent: a kill during it is finished by the next call). Only the set's
+    own file names inside `folder` are ever moved or removed; a COMMIT that says otherwise is ignored."""
     folder = Path(folder)
     pending = folder / PENDING
     if not (pending / COMMIT).is_file():
         return
-    plan = json.loads((pending / COMMIT).read_text())
+    plan = read_plan(pending)
+    if plan is None:
+        return
     for name in plan["files"]:
-        if (pending / name).exists():
-            os.replace(pending / name, folder / name)
+        source = pending / name
+        if source.is_file() and not source.is_symlink():
+            os.replace(source, folder / name)
     for name in plan["remove"]:
-        (folder / name).unlink(missing_ok=True)
+        if not (folder / name).is_dir():
+            (folder / name).unlink(missing_ok=True)
     shutil.rmtree(pending)

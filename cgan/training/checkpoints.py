@@ -53,11 +53,28 @@ def list_checkpoints(out_dir: str | os.PathLike) -> list[Path]:
 
 
 def load_latest(out_dir: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any] | None:
-    """The newest checkpoint's contents, or None when the run has none."""
+    """The newest checkpoint that loads, or None when the run has none. A newer one that does not load (cut short
+    by a full disk, or damaged) is skipped with a note naming it and the one used; ValueError when none loads."""
     paths = list_checkpoints(out_dir)
     if not paths:
         return None
-    return torch.load(paths[-1], map_location=map_location, weights_only=True)
+    skipped = []
+    for path in reversed(paths):
+        try:
+            state = torch.load(path, map_location=map_location, weights_only=True)
+        except Exception as e:  # a truncated zip, a pickle cut short, an empty file: all unusable alike
+            skipped.append(f"{path.name} ({type(e).__name__})")
+            continue
+        if isinstance(state, dict) and isinstance(state.get("step"), int):
+            if skipped:
+                print(f"--resume: skipped {', '.join(skipped)}, which did not load (kept as *.unreadable); "
+                      f"continuing from {path.name}", flush=True)
+                for bad in paths[paths.index(path) + 1:]:  # out of the way of pruning and of the next resume
+                    bad.rename(bad.with_name(bad.name + ".unreadable"))
+            return state
+        skipped.append(f"{path.name} (not a checkpoint)")
+    raise ValueError(f"--resume: no checkpoint in {checkpoint_dir(out_dir)} loads ({', '.join(skipped)}); "
+                     f"start the run again with --overwrite")
 
 
 GENERATOR_FIELDS = ("arch", "z_dim", "class_names", "channels", "image_size", "native_size", "g_dim", "g_norm",

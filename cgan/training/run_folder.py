@@ -30,7 +30,14 @@ def lock_run_dir(out: Path) -> IO:
     """Hold OUT_DIR/.lock (fcntl, released when the process ends, however it ends); RunExistsError naming the
     holder's PID when another process holds it. Keep the returned file open for the run's lifetime."""
     out.mkdir(parents=True, exist_ok=True)
-    handle = open(out / LOCK_NAME, "a+")
+    lock = out / LOCK_NAME
+    if lock.is_symlink() or (lock.exists() and not lock.is_file()):
+        raise RunExistsError(f"{lock} is {'a link' if lock.is_symlink() else 'not a file'}; a run folder's lock is "
+                             f"a plain file that train.py writes. Remove it, then start again")
+    try:
+        handle = open(lock, "a+")
+    except OSError as e:
+        raise RunExistsError(f"cannot open {lock} ({e.strerror or e}); choose another --out-dir") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -95,10 +102,22 @@ def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
 
 
 def truncate_log(path: Path, step: int) -> None:
-    """Drop log lines past `step` (written after the checkpoint a resumed run restarts from)."""
+    """Drop log lines past `step` (written after the checkpoint a resumed run restarts from), and lines that are
+    not whole records (a kill in the middle of a write), saying how many."""
     if not path.is_file():
         return
-    kept = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
+    kept, torn = [], 0
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+            past = record["step"] > step
+        except (ValueError, TypeError, KeyError):
+            torn += bool(line.strip())
+            continue
+        if not past:
+            kept.append(line)
+    if torn:
+        print(f"--resume: dropped {torn} unreadable line(s) from {path} (a write cut short)", flush=True)
     write_text(path, "".join(line + "\n" for line in kept))
 
 
