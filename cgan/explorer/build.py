@@ -12,6 +12,7 @@ from cgan.explorer.inference import Explorer
 from cgan.explorer.result_files import Pruner, private_folder
 from cgan.explorer.server import CACHE_MB, CACHE_MINUTES, SLIDERS, LazyIndex, StrictBlocks, user_error
 from cgan.explorer.tabs import class_grid_tab, generate_tab, instant_tab, interpolate_tab, project_tab
+from cgan.text import markdown_text
 
 PRIVATE = dict(api_visibility="private")  # page events that are not part of the API
 SETTLED = dict(trigger_mode="always_last", show_progress="hidden", **PRIVATE)  # only the last of a burst runs
@@ -32,7 +33,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         gr.set_static_paths([instant.VENDOR, instant.PRELOAD, model_path])
     gif_dir = private_folder("cgan-gifs-")
     endpoints = Endpoints(explorer, nearest=nearest, gif_dir=gif_dir)
-    dataset = explorer.generator.metadata.get("training", {}).get("dataset", "its dataset")
+    dataset = markdown_text(explorer.generator.metadata.get("training", {}).get("dataset", "its dataset"), 100)
     with StrictBlocks(title="cgan explorer") as demo:
         gr.Markdown(f"# cgan explorer\nA class-conditional GAN trained on {dataset}. "
                     f"Pick a class, move the sliders: the image follows.")

@@ -24,6 +24,7 @@ from cgan.explorer.server import SLIDERS, LazyIndex, gpu, rejected, with_sliders
 from cgan.explorer.uploads import read_image
 from cgan.files import write_bytes
 from cgan.sampling import grid_image, latents_for_seeds
+from cgan.text import markdown_text
 from cgan.values import MAX_SEED, SLIDER_RANGE, TRUNCATION
 
 GRID_COLUMNS = 6
@@ -214,7 +215,7 @@ class Endpoints:
     def _project(self, path: str, class_name: str):
         seen, found = self.explorer.project(read_image(path), class_name)
         name = self.names[found.class_index]
-        summary = (f"Projected as **{name}** in {found.steps} steps ({found.seconds:.1f} s). Pixel error (mean "
+        summary = (f"Projected as **{markdown_text(name)}** in {found.steps} steps ({found.seconds:.1f} s). Pixel error (mean "
                    f"squared, 0-1 scale): {found.pixel_mse:.4f}")
         if found.feature_distance == found.feature_distance:  # not nan: there is an evaluation network
             summary += f"; evaluation-feature distance: {found.feature_distance:.2f}"

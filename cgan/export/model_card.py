@@ -6,9 +6,12 @@ import math
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from cgan.export.folder import read_config
 from cgan.export.names import CONFIG_NAME, METRICS_NAME, SAMPLES_NAME
 from cgan.hub_datasets import is_hub_dataset, parse_spec
+from cgan.text import markdown_text, one_line
 
 MAX_LINEAGE = 64  # training records followed back through --init-from (a config.json from the Hub is untrusted)
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
@@ -111,16 +114,16 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     metrics_path = folder / METRICS_NAME
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else None
     dataset = training.get("dataset", "fashion-mnist")
-    yaml = ["---", "license: mit", "library_name: pytorch",
-            "tags:", "- gan", "- conditional-image-generation", "- pytorch", "- cgan"]
+    front = {"license": "mit", "library_name": "pytorch", "tags": ["gan", "conditional-image-generation", "pytorch", "cgan"]}
     dataset_id = DATASET_IDS.get(dataset) or hub_dataset_id(dataset)
     if dataset_id:
-        yaml += ["datasets:", f"- {dataset_id}"]
-    yaml.append("---")
-    classes = ", ".join(f"`{i}` {name}" for i, name in enumerate(config.class_names))
+        front["datasets"] = [one_line(dataset_id, 200)]
+    front_matter = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---"
+    dataset = markdown_text(dataset, 200)
+    classes = ", ".join(f"`{i}` {markdown_text(name)}" for i, name in enumerate(config.class_names))
     hours = training.get("train_seconds", 0) / 3600
     body = [
-        f"# {repo_id.split('/')[-1]}: a class-conditional GAN",
+        f"# {markdown_text(repo_id.split('/')[-1])}: a class-conditional GAN",
         "",
         f"A conditional GAN (Mirza & Osindero, 2014) trained on **{dataset}** with cgan: {ARCH_TEXT[config.arch]}{_design_text(config, optimizer)}. "
         f"The generator takes a {config.z_dim}-dimensional noise vector and a one-hot class and returns a "
@@ -174,5 +177,5 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
     else:
         body += ["Not evaluated yet: run `python -m cgan.evaluate --weights THIS_REPO`."]
     body.append("")
-    return "\n".join(yaml) + "\n\n" + "\n".join(body)
+    return front_matter + "\n\n" + "\n".join(body)
 
