@@ -12,7 +12,7 @@ from cgan.console import fail
 from cgan.data import DataNotFoundError
 from cgan.devices import pick_device
 from cgan.export import WeightsError
-from cgan.export.hub import push_or_explain
+from cgan.export.hub import check_repo_id, check_revision, push_or_explain
 from cgan.plot import plot_run
 from cgan.training.distributed import from_environment, init_process_group, shutdown
 from cgan.training.flags import parse_config
@@ -40,6 +40,12 @@ def draw_curves(run: str) -> None:
 
 def main(argv=None) -> int:
     config = parse_config(argv, description=__doc__.split("\n")[0])
+    try:  # before any training: a run that cannot be pushed at its end is refused now
+        if config.push_to_hub:
+            check_repo_id(config.push_to_hub, "--push-to-hub")
+        check_revision(config.hub_revision)
+    except ValueError as e:
+        fail(str(e), code=2)
     info = from_environment()
     try:
         device = pick_device(config.device, local_rank=info.local_rank)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cgan.export.hub import push_or_explain, push_space, short_error
+from cgan.export.hub import check_export, check_repo_id, check_revision, push_or_explain, push_space, short_error
 
 
 def main(argv=None) -> int:
@@ -22,10 +22,14 @@ def main(argv=None) -> int:
     parser.add_argument("--hardware", default=None, help="the Space's hardware, e.g. cpu-basic or t4-small "
                                                          "(default: the Hub's, cpu-basic)")
     args = parser.parse_args(argv)
-    for name in ("repo_id", "space"):
-        value = getattr(args, name)
-        if value is not None and (value.count("/") != 1 or value.startswith("/") or value.endswith("/")):
-            parser.error(f"{name.replace('_', ' ')} must be USER/NAME, got {value!r}")
+    try:  # every id and the folder checked before any network call
+        check_repo_id(args.repo_id)
+        if args.space is not None:
+            check_repo_id(args.space, "--space")
+        check_revision(args.revision)
+        check_export(args.export_dir)
+    except ValueError as e:
+        parser.error(str(e))
     if args.hardware and not args.space:
         parser.error("--hardware is a Space setting; give --space USER/SPACE too")
     code = push_or_explain(args.export_dir, args.repo_id, private=args.private, revision=args.revision)

@@ -170,3 +170,33 @@ def test_a_missing_weights_file_and_a_missing_repo_are_named(hub, tiny_export):
         load_generator("tester/noweights")
     with pytest.raises(WeightsError, match="tester/missing: no such model repo"):
         load_generator("tester/missing")
+
+
+@pytest.mark.parametrize("extra, phrase", [
+    (["--space", "../x"], "--space '../x' is not a Hub id"),
+    (["--space", "./x"], "is not a Hub id"),
+    (["--space", "a/.."], "is not a Hub id"),
+    (["--space", "me/my space"], "is not a Hub id"),
+    (["--space", "me/x#y"], "is not a Hub id"),
+    (["--revision", "../x"], "--revision '../x' is not a branch name"),
+    (["--revision", "a b"], "is not a branch name"),
+])
+def test_every_id_and_revision_is_checked_before_anything_is_pushed(hub, export, tmp_path, extra, phrase):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN,
+           "HF_HOME": str(tmp_path / "hf")}
+    result = subprocess.run([sys.executable, "-m", "cgan.push", str(export), "tester/checked", *extra], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and phrase in result.stderr and "Traceback" not in result.stderr
+    assert "retry" not in result.stderr
+    assert "tester/checked" not in hub.state.repos  # the model was not pushed first
+
+
+def test_a_bad_repo_id_and_a_missing_export_are_refused_without_a_retry_advice(hub, tmp_path, capsys):
+    from cgan import push
+
+    for argv, phrase in ((["weights", "../evil"], "is not a Hub id"),
+                         ([str(tmp_path / "nowhere"), "tester/x"], "is not an export folder")):
+        with pytest.raises(SystemExit) as stop:
+            push.main(argv)
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and phrase in err and "retry" not in err and "complete" not in err

@@ -11,14 +11,50 @@ import tempfile
 from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, HfApi, snapshot_download
-from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError,
+from huggingface_hub.errors import (EntryNotFoundError, HfHubHTTPError, HFValidationError, LocalEntryNotFoundError,
                                     RepositoryNotFoundError, RevisionNotFoundError)
+from huggingface_hub.utils import validate_repo_id
 
 from cgan.export.folder import WeightsError, load_export
 from cgan.export.model_card import card_text
 from cgan.export.names import CARD_NAME, CONFIG_NAME, EXPORT_FILES, WEIGHTS_NAME
 from cgan.export.space import APP_FILES, WEIGHTS_VARIABLE, stage_space
 from cgan.files import write_text
+
+
+BAD_REF_PARTS = ("..", "@{", "//", " ", "~", "^", ":", "?", "*", "[", "\\", "#")  # what git refuses in a branch
+
+
+def check_repo_id(value: str, what: str = "repo id") -> str:
+    """`value` when it is a USER/NAME id that the Hub accepts (huggingface_hub's own rules), else ValueError;
+    checked before any network call."""
+    try:
+        validate_repo_id(value)
+    except HFValidationError as e:
+        raise ValueError(f"{what} {value!r} is not a Hub id: {str(e).splitlines()[0][:160]}") from None
+    if value.count("/") != 1:
+        raise ValueError(f"{what} must be USER/NAME, got {value!r}")
+    return value
+
+
+def check_revision(value: str | None) -> str | None:
+    """`value` when it is a branch name git and the Hub accept (or None), else ValueError."""
+    if value is None:
+        return None
+    bad = (not value or value.startswith(("/", "-", ".")) or value.endswith(("/", ".", ".lock"))
+           or any(part in value for part in BAD_REF_PARTS) or any(ord(c) < 32 or ord(c) == 127 for c in value))
+    if bad:
+        raise ValueError(f"--revision {value!r} is not a branch name the Hub accepts")
+    return value
+
+
+def check_export(export_dir: str | Path) -> None:
+    """An export folder with its config.json and weights, else ValueError: nothing is pushed from anything less."""
+    folder = Path(export_dir)
+    missing = [name for name in (CONFIG_NAME, WEIGHTS_NAME) if not (folder / name).is_file()]
+    if missing:
+        raise ValueError(f"{folder} is not an export folder (no {' or '.join(missing)}); train.py writes one to "
+                         f"RUN/export")
 
 
 def download_export(repo_id: str, *, revision: str | None = None) -> Path:
