@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from cgan.export import WeightsError
 from cgan.export.browser_model import ensure_onnx
 
 ROOT = Path(__file__).resolve().parent
+CACHE_BOUNDS = {"cache_minutes": (1, 7 * 24 * 60), "cache_mb": (1, 1_000_000)}  # a minute to a week; 1 MB to 1 TB
 
 
 def parse_args(argv):
@@ -40,18 +42,18 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)),
                         help="port (env GRADIO_SERVER_PORT)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
-    parser.add_argument("--cache-minutes", type=float, default=float(os.environ.get("CGAN_CACHE_MINUTES", CACHE_MINUTES)),
+    parser.add_argument("--cache-minutes", type=float, default=os.environ.get("CGAN_CACHE_MINUTES", str(CACHE_MINUTES)),
                         help="delete result files (images, GIFs) this many minutes after they were made "
                              "(env CGAN_CACHE_MINUTES)")
-    parser.add_argument("--cache-mb", type=float, default=float(os.environ.get("CGAN_CACHE_MB", CACHE_MB)),
+    parser.add_argument("--cache-mb", type=float, default=os.environ.get("CGAN_CACHE_MB", str(CACHE_MB)),
                         help="also keep result files under this many MB in total, deleting the least recently used "
                              "(env CGAN_CACHE_MB)")
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error(f"--port must be from 1 to 65535, got {args.port}")
-    for name in ("cache_minutes", "cache_mb"):
-        if not (math.isfinite(getattr(args, name)) and getattr(args, name) > 0):
-            parser.error(f"--{name.replace('_', '-')} must be a positive number, got {getattr(args, name)}")
+    for name, (low, high) in CACHE_BOUNDS.items():
+        if not (math.isfinite(getattr(args, name)) and low <= getattr(args, name) <= high):
+            parser.error(f"--{name.replace('_', '-')} must be from {low:g} to {high:g}, got {getattr(args, name)}")
     if port_in_use(args.host, args.port):
         parser.error(f"port {args.port} on {args.host} is already in use; choose another with --port")
     return args
@@ -59,6 +61,9 @@ def parse_args(argv):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # SIGTERM (a Space or a service manager stopping the app) ends it as Ctrl-C does: Gradio closes, and the
+    # process's private folders are removed at exit.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     limit_arenas()  # before any request thread exists
     if not os.environ.get("GRADIO_TEMP_DIR"):  # Gradio's result cache: this process's own, removed at exit
         os.environ["GRADIO_TEMP_DIR"] = str(private_folder("cgan-gradio-"))
@@ -75,12 +80,20 @@ def main(argv=None) -> int:
     demo = build_app(explorer, describe(device), nearest=nearest,
                      cache_minutes=args.cache_minutes, cache_mb=args.cache_mb, onnx_model=onnx_model)
     # Uploads (the Project tab's images) are refused beyond what it reads.
+    try:
+        launch(demo, args, onnx_model)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM
+        demo.close()
+    return 0
+
+
+def launch(demo, args, onnx_model) -> None:
+    """Serve the app until the process is stopped."""
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share,
         head=instant.head(onnx_model[0]) if onnx_model[0] else None, theme=THEME, css=assets.read("style.css"),
         footer_links=["api"], max_file_size=MAX_BYTES, show_error=True, state_session_capacity=SESSIONS,
         app_kwargs={"middleware": [Middleware(RequestGuard, blocks=demo)]})
-    return 0
 
 
 if __name__ == "__main__":

@@ -30,11 +30,14 @@ def read_log(run: Path) -> list[dict]:
     if not path.is_file():
         raise FileNotFoundError(f"{run}: no log.jsonl; is this a run folder (train.py --out-dir)?")
     records = []
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
             continue
+        if isinstance(record, dict) and all(isinstance(record.get(key), (int, float)) and not isinstance(
+                record.get(key), bool) for key in ("step", "images_seen")):  # anything else is not a log line
+            records.append(record)
     if not records:
         raise ValueError(f"{path} has no complete log line yet")
     return records
@@ -45,9 +48,12 @@ def read_snapshot_metrics(run: Path) -> list[tuple[int, dict]]:
     found = []
     for path in sorted((run / "snapshots").glob(f"images-*/{METRICS_NAME}")):
         try:
-            found.append((int(path.parent.name.removeprefix("images-")), json.loads(path.read_text())))
-        except (ValueError, json.JSONDecodeError):
+            metrics = json.loads(path.read_text())
+            images = int(path.parent.name.removeprefix("images-"))
+        except (ValueError, OSError):
             continue
+        if isinstance(metrics, dict):
+            found.append((images, metrics))
     return found
 
 
@@ -71,7 +77,8 @@ def plot_run(run: str | Path, out: str | Path | None = None) -> Path:
                 if points:
                     ax.plot(*zip(*points), marker="o", label=key)
             elif key in records[0]:
-                ax.plot(seen, [r.get(key, float("nan")) for r in records], label=key, linewidth=1)
+                ax.plot(seen, [r[key] if isinstance(r.get(key), (int, float)) else float("nan") for r in records],
+                        label=key, linewidth=1)
         ax.set_title(title, fontsize=10, loc="left")
         ax.grid(alpha=0.3)
         if ax.lines:

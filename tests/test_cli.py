@@ -266,10 +266,25 @@ def test_resume_keeps_what_the_preset_resolved_to_when_the_run_started(tmp_path)
     assert (config.batch_size, config.lr, config.lr_d) == (8, 1e-4, None)
 
 
-@pytest.mark.parametrize("flag, value", [("--cache-mb", "0"), ("--cache-mb", "nan"), ("--cache-minutes", "-1")])
+@pytest.mark.parametrize("flag, value", [("--cache-mb", "0"), ("--cache-mb", "nan"), ("--cache-minutes", "-1"),
+                                         ("--cache-mb", "1e308"), ("--cache-minutes", "1e308"), ("--cache-mb", "1e-9")])
 def test_app_refuses_a_bad_cache_limit_clearly(tiny_export, flag, value):
     result = run("app.py", "--weights", str(tiny_export), flag, value, timeout=120)
-    assert_clean_error(result, f"{flag} must be a positive number")
+    assert_clean_error(result, f"{flag} must be from")
+
+
+def test_sigterm_ends_the_app_and_removes_its_private_folders(tiny_export, tmp_path):
+    from cgan.explorer.local_server import AppServer
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    server = AppServer(tiny_export, log_path=tmp_path / "app.log", extra_env={"TMPDIR": str(temp)}).wait(300)
+    assert any(p.name.startswith("cgan-") for p in temp.iterdir())
+    server.process.terminate()  # SIGTERM
+    assert server.process.wait(30) is not None
+    server.log.close()
+    assert not [p.name for p in temp.iterdir() if p.name.startswith("cgan-")]
+    assert "Traceback" not in (tmp_path / "app.log").read_text()
 
 
 def test_a_decay_start_given_alone_means_a_linear_decay_on_a_new_run_and_on_a_resume(tmp_path):

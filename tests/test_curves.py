@@ -87,3 +87,14 @@ def test_plot_cli_errors_are_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         plot_main([str(tmp_path)])
     assert "no complete log line" in capsys.readouterr().err
+
+
+def test_plot_reads_past_log_lines_and_metrics_that_are_not_records(tmp_path):
+    lines = ['[1, 2]', '{"step": 1}', '{"step": 2, "images_seen": "many"}', '"text"',
+             '{"step": 3, "images_seen": 48, "loss_d": "x", "loss_g": 1.0, "lr": 0.1}',
+             '{"step": 4, "images_seen": 64, "loss_d": 1.0, "loss_g": 1.0, "lr": 0.1}']
+    (tmp_path / "log.jsonl").write_text("\n".join(lines) + "\n")
+    snapshot = tmp_path / "snapshots" / "images-000000064"
+    snapshot.mkdir(parents=True)
+    (snapshot / "metrics.json").write_text("[1, 2, 3]")
+    assert plot_main([str(tmp_path)]) == 0 and (tmp_path / "curves.png").is_file()
