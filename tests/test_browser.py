@@ -22,6 +22,12 @@ def wait_for_new_image(page, old):
     return shown_image(page)
 
 
+def wait_for_loaded_images(page, selector):
+    """Wait (however busy the machine) until `selector` matches images that have all been decoded."""
+    page.wait_for_function("""(selector) => { const images = [...document.querySelectorAll(selector)];
+        return images.length > 0 && images.every(img => img.complete && img.naturalWidth > 0); }""", arg=selector)
+
+
 def set_number(page, elem_id, value):
     box = page.locator(f"#{elem_id} input[type=number]").first
     box.fill(str(value))
@@ -60,6 +66,17 @@ def test_a_shared_url_restores_its_state(page, app_url):
     page.screenshot(path=str(ARTIFACTS / "browser-shared-url.png"), full_page=True)
 
 
+def test_a_link_that_cannot_be_shown_says_so_and_other_parameters_stay(page, app_url):
+    page.goto(app_url + "/?class=NoSuchThing&seed=5&z=not-a-code&utm_source=mail&__theme=light")
+    page.wait_for_selector("#image canvas")
+    page.get_by_text("could not be used").first.wait_for()
+    assert "NoSuchThing" in page.content()
+    set_number(page, "seed", 6)
+    page.wait_for_function("() => window.location.search.includes('seed=6')")
+    query = page.evaluate("window.location.search")
+    assert "utm_source=mail" in query and "__theme=light" in query
+
+
 def test_interpolate_and_download_the_gif(page, app_url, tmp_path):
     page.goto(app_url)
     page.get_by_role("tab", name="Interpolate").click()
@@ -82,6 +99,7 @@ def test_the_live_image_comes_with_its_readout_in_one_request_per_update(page, a
     assert len(set(pixels[0::4])) > 5  # a picture, not a blank canvas
     rows = page.locator("#image .readout li").all_inner_texts()
     assert len(rows) == 3 and all("%" in row for row in rows)
+    wait_for_loaded_images(page, "#strips img")  # the page's own first requests are over before counting
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     before = shown_image(page)
@@ -132,11 +150,10 @@ def test_a_value_the_generator_cannot_take_is_named_in_the_view(page, app_url):
 def test_every_tab_shows_a_result_on_arrival_without_a_click(page, app_url, tab, selector):
     page.goto(app_url)
     page.get_by_role("tab", name=tab).click()
-    page.wait_for_selector(selector)
+    wait_for_loaded_images(page, selector)
     assert page.locator(selector).first.get_attribute("src").startswith(("data:image/", "http"))
-    assert page.locator(selector).first.evaluate("img => img.complete && img.naturalWidth > 0")
-    if tab == "Generate":
-        assert page.evaluate("window.cganGenerate.shown") >= 1  # the live image too (a canvas: see above)
+    if tab == "Generate":  # the live image too (a canvas: see above)
+        page.wait_for_function("() => window.cganGenerate && window.cganGenerate.shown >= 1")
 
 
 def test_the_class_grid_labels_its_rows_and_fits_the_window(page, app_url):

@@ -231,20 +231,30 @@ class Endpoints:
         """Controls from the page URL (?class=Dress&seed=7&psi=0.8&s0=1.5&z=LATENT_CODE), falling back to
         defaults; a shared link opens the Generate tab."""
         params = dict(request.query_params) if request is not None else {}
-        cls = params.get("class") if params.get("class") in self.names else self.names[0]
+        unread = []  # what the link asked for that cannot be shown: said in a warning, not silently replaced
+        cls = params.get("class", self.names[0])
+        if cls not in self.names:
+            unread.append(f"class {markdown_text(cls, 40)} (no such class)")
+            cls = self.names[0]
 
         def number(key, default, low, high, cast=float):
             try:
                 value = cast(float(params.get(key, default)))
-            except ValueError:
+            except (ValueError, OverflowError):
+                value = None
+            if value is None or not low <= value <= high:
+                unread.append(f"{key}={markdown_text(params.get(key), 20)}")
                 return default
-            return value if low <= value <= high else default
+            return value
 
         try:
             latent = latent_code.encode(self.explorer.check_latent(params["z"])) if "z" in params else ""
         except ValueError:
+            unread.append("z (not a latent code of this model)")
             latent = ""
         restored = [cls, number("seed", 0, 0, MAX_SEED, int), number("psi", 1.0, *TRUNCATION)]
         restored += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)] + [latent]
         shared = any(key in params for key in URL_KEYS)
+        if unread:
+            gr.Warning("The link's " + "; ".join(unread[:4]) + " could not be used: the defaults are shown instead.")
         return restored + [gr.Tabs(selected="generate") if shared else gr.Tabs()]

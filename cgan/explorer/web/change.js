@@ -12,7 +12,9 @@
   const sliders = rest.slice(0, -1), latent = rest.at(-1);  // a projected latent code comes last
   clearTimeout(state.urlTimer);
   state.urlTimer = setTimeout(() => {
-    const p = new URLSearchParams();
+    // Parameters that are not the controls' (utm_source, Gradio's __theme, ...) stay as they were.
+    const p = new URLSearchParams(window.location.search);
+    for (const key of [...p.keys()]) if (/^(class|seed|psi|z|s\d+)$/.test(key)) p.delete(key);
     p.set("class", cls); p.set("seed", String(seed)); p.set("psi", String(psi));
     sliders.forEach((v, i) => { if (Number(v) !== 0) p.set("s" + i, String(v)); });
     if (latent) p.set("z", latent);
