@@ -34,8 +34,8 @@ TRACKERS = ("none", "tensorboard", "trackio")
 MODEL_LIMITS = {"z_dim": 4096, "channels": 4, "image_size": 512, "native_size": 512, "g_dim": 4096, "d_dim": 4096,
                 "d_depth": 8}
 MAX_REFINE = 8  # residual blocks of g_refine
-MAX_CLASSES = 10_000
-MAX_CLASS_NAME = 200
+MAX_CLASSES = 1_000  # what the app can serve: its dropdowns, page and start-up stay small
+MAX_CLASS_NAME = 100
 MAX_BATCH_RAMP = 16  # the batch doubles at most four times in a run (cgan.training.schedules)
 
 
@@ -167,7 +167,7 @@ class TrainConfig:
     g_output: Optional[str] = field(default=None, metadata={"help": f"generator output: {', '.join(G_OUTPUTS)} (full-range: each image's Tanh output stretched linearly so that its darkest pixel is black and its brightest white, as in every Fashion-MNIST image; full-range-clipped: that stretch made 5 per cent wider and clipped to -1..1, so that the darkest and brightest few grey levels become pure black and white, as in a sharpened image stored in 8 bits); default: the preset's"})
     d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone; batch: plain weights with BatchNorm after each conv, real and fake images normalised as one batch); default: the preset's"})
     d_head: Optional[str] = field(default=None, metadata={"help": f"fast discriminator's last layer: {', '.join(D_HEADS)} (pooled: one weight per feature, summed over positions; spatial: one per feature and position, so D can tell where things are); default: the preset's"})
-    d_input: Optional[str] = field(default=None, metadata={"help": f"what the discriminator reads: {', '.join(D_INPUTS)} (image+dark: beside each image, its grey levels 0 to 8 of 255 magnified to the full range, so that D sees the faint halo that real images have a few pixels outside an outline; with --init-from a discriminator trained on the image alone starts with that plane's weights at zero; measured: D learns to see the halo, the shipped generator did not learn to draw it, docs/quality.md); default: the preset's, or the starting generator's"})
+    d_input: Optional[str] = field(default=None, metadata={"help": f"what the discriminator reads: {', '.join(D_INPUTS)} (image+dark: beside each image, its grey levels 0 to 8 of 255 magnified to the full range, so that D sees the faint halo that real images have a few pixels outside an outline; with --init-from a discriminator trained on the image alone starts with that plane's weights at zero); default: the preset's, or the starting generator's"})
     ema_halflife_images: int = field(default=100_000, metadata={"help": "longest half-life of the generator EMA, in training images"})
     ema_rampup: float = field(default=0.02, metadata={"help": "the EMA half-life is at most this fraction of the images seen so far, so that it grows with the run (0: --ema-halflife-images from the first step)"})
     bn_recalibration_batches: int = field(default=100, metadata={"help": "batches used to recompute the EMA generator's BatchNorm statistics before sampling or export"})

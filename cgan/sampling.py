@@ -89,9 +89,11 @@ def grid_image(pixels: np.ndarray, *, columns: int, scale: int = 1, padding: int
     return image
 
 
-def class_rows(z: torch.Tensor, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Latents and one-hot conditions for every class in a row, the same latents z (columns, z_dim) in each."""
-    return z.repeat(num_classes, 1), torch.eye(num_classes).repeat_interleave(len(z), dim=0)
+def class_rows(z: torch.Tensor, num_classes: int, rows: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Latents and one-hot conditions for the first `rows` classes (default: every class) in a row each, the same
+    latents z (columns, z_dim) in each."""
+    rows = num_classes if rows is None else min(rows, num_classes)
+    return z.repeat(rows, 1), torch.eye(num_classes)[:rows].repeat_interleave(len(z), dim=0)
 
 
 def class_grid(generator: nn.Module, *, seeds: Sequence[int], truncation: float = 1.0) -> np.ndarray:

@@ -39,10 +39,15 @@ def _plain(bound: float) -> str:
     return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
+LISTED = 12  # choices an error message names at most
+
+
 def choice(value: Any, what: str, choices: Sequence[str]) -> str:
     """One of the allowed strings."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"unknown {what} {shown(value)}; choose one of: {', '.join(choices)}")
+        listed = ", ".join(shown(c, 40)[1:-1] if isinstance(c, str) else str(c) for c in list(choices)[:LISTED])
+        more = f" and {len(choices) - LISTED} more" if len(choices) > LISTED else ""
+        raise ValueError(f"unknown {what} {shown(value)}; choose one of: {listed}{more}")
     return value
 
 

@@ -98,3 +98,18 @@ def test_plot_reads_past_log_lines_and_metrics_that_are_not_records(tmp_path):
     snapshot.mkdir(parents=True)
     (snapshot / "metrics.json").write_text("[1, 2, 3]")
     assert plot_main([str(tmp_path)]) == 0 and (tmp_path / "curves.png").is_file()
+
+
+def test_an_unusable_trackio_folder_fails_before_step_0(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("trackio", reason="the optional trackio package is not installed")
+    import train
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TRACKIO_DIR", str(blocker / "trackio"))
+    with pytest.raises(SystemExit) as stop:
+        train.main(["--tracker", "trackio", "--max-steps", "2", "--g-dim", "8", "--d-dim", "8", "--z-dim", "16",
+                    "--no-onnx", "--out-dir", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "is not writable" in err and "Traceback" not in err
+    assert not (tmp_path / "run" / "checkpoints").exists()

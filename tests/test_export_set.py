@@ -159,3 +159,18 @@ def test_a_pending_folder_that_is_a_link_is_never_followed(tiny_export, tmp_path
     (folder / PENDING).symlink_to(elsewhere)
     load_export(folder)
     assert (elsewhere / "model.safetensors").read_text() == "not weights"
+
+
+def test_a_huge_sparse_model_onnx_is_not_read(tiny_export, tmp_path, monkeypatch):
+    from cgan.export import browser_model
+
+    folder = tmp_path / "weights"
+    shutil.copytree(tiny_export, folder)
+    with open(folder / "model.onnx", "r+b") as f:
+        f.truncate(3 * 10**9)  # sparse: 3 GB on paper, nothing on disk
+    monkeypatch.setenv("CGAN_CACHE", str(tmp_path / "cache"))
+    read = []
+    real = browser_model.Path.read_bytes
+    monkeypatch.setattr(browser_model.Path, "read_bytes", lambda self: read.append(self) or real(self))
+    path, _ = ensure_onnx(load_export(folder), folder)
+    assert folder / "model.onnx" not in read and path != folder / "model.onnx"

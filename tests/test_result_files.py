@@ -49,3 +49,14 @@ def test_the_size_cap_removes_the_least_recently_used_first(tmp_path):
     pruner.max_bytes = 2000  # 2000 bytes, above 1600: down to 1000
     assert [p.name for p in pruner.run_once()] == ["again.png"]
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["newest.png"]
+
+
+def test_many_tiny_files_are_capped_by_their_count_too(tmp_path):
+    from cgan.explorer.result_files import MAX_FILES
+
+    for i in range(MAX_FILES + 10):
+        make(tmp_path / "uploads" / f"{i // 100}" / f"{i:05d}.png", 100 + (MAX_FILES - i) * 0.001)
+    removed = Pruner([tmp_path / "uploads"], 3600, max_bytes=10**12).run_once()
+    left = sorted(p.name for p in (tmp_path / "uploads").rglob("*.png"))
+    assert len(left) == MAX_FILES // 2 and len(removed) == MAX_FILES + 10 - MAX_FILES // 2
+    assert left[0] == f"{MAX_FILES + 10 - MAX_FILES // 2:05d}.png"  # the least recently made went first

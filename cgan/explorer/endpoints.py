@@ -18,7 +18,7 @@ from cgan import values
 from cgan.evaluation.nearest import describe_distance
 from cgan.explorer import assets
 from cgan.explorer import latent_code
-from cgan.explorer.inference import STRIP_VALUES, SUGGESTED, Explorer
+from cgan.explorer.inference import GRID_CLASSES, STRIP_VALUES, SUGGESTED, Explorer
 from cgan.explorer.pictures import gif_bytes, labelled_rows, png_data_uri
 from cgan.explorer.server import SLIDERS, LazyIndex, gpu, rejected, with_sliders
 from cgan.explorer.uploads import read_image
@@ -88,7 +88,7 @@ class Endpoints:
         """Every class in a row (labelled), the same latents in each column (the first a latent code, if given)."""
         pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders,
                                           latent=latent)
-        return labelled_rows(pixels, self.names, columns=GRID_COLUMNS, scale=2)
+        return labelled_rows(pixels, self.names[:GRID_CLASSES], columns=GRID_COLUMNS, scale=2)
 
     @with_sliders
     def class_grid_html(self, seed: int, truncation: float = 1.0, *sliders: float, latent: str = ""):
@@ -97,9 +97,11 @@ class Endpoints:
                                           latent=latent)
         rows = "".join(assets.fill("class_grid_row.html", name=html.escape(name), src=png_data_uri(
             grid_image(pixels[i * GRID_COLUMNS:(i + 1) * GRID_COLUMNS], columns=GRID_COLUMNS, padding=1)))
-            for i, name in enumerate(self.names))
-        download = png_data_uri(labelled_rows(pixels, self.names, columns=GRID_COLUMNS, scale=4))
-        return assets.fill("class_grid.html", rows=rows, seed=int(seed), download=download)
+            for i, name in enumerate(self.names[:GRID_CLASSES]))
+        download = png_data_uri(labelled_rows(pixels, self.names[:GRID_CLASSES], columns=GRID_COLUMNS, scale=4))
+        shown = (f"<p class='grid-note'>The first {GRID_CLASSES} of {len(self.names)} classes.</p>"
+                 if len(self.names) > GRID_CLASSES else "")
+        return shown + assets.fill("class_grid.html", rows=rows, seed=int(seed), download=download)
 
     @with_sliders
     def strips(self, class_name: str, seed: int, truncation: float = 1.0, mix_class: str | None = None,

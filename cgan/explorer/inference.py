@@ -58,6 +58,9 @@ def image_properties(pixels: np.ndarray) -> dict[str, np.ndarray]:
     return {"brightness": brightness, "width": ink.any(1).mean(1), "height": ink.any(2).mean(1)}
 
 
+GRID_CLASSES = 100  # rows of the class grid at most: a page and a request of bounded size for any model
+
+
 @dataclass
 class Explorer:
     """A loaded generator, its slider directions and (optionally) the evaluation network."""
@@ -149,9 +152,10 @@ class Explorer:
 
     def class_grid(self, seed: int, *, columns: int = 6, truncation: float = 1.0,
                    sliders: Sequence[float] = (), latent: str = "") -> np.ndarray:
-        """Every class in a row, the same latents in each column (those of `generate`): (classes * columns, H, W[, 3])."""
+        """The first GRID_CLASSES classes (all of a dataset like Fashion-MNIST), each in a row, the same latents in each
+        column (those of `generate`): (rows * columns, H, W[, 3])."""
         z = self.moved(self.start_latents(seed, columns, latent), truncation=truncation, sliders=sliders)
-        return self.render(*class_rows(z, len(self.class_names)))
+        return self.render(*class_rows(z, len(self.class_names), GRID_CLASSES))
 
     def interpolate(self, start_class: str, start_seed: int, end_class: str, end_seed: int, *, steps: int = 16,
                     mode: str = "spherical", truncation: float = 1.0, start_latent: str = "",

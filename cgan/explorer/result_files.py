@@ -21,6 +21,7 @@ from cgan.explorer.memory import release_memory
 
 PERIOD = 0.5  # seconds between pruning passes (one pass over a few thousand files takes milliseconds)
 TRIM_EVERY = 20  # pruning passes between heap trims
+MAX_FILES = 2_000  # result and upload files kept at most, however small
 
 
 def private_folder(prefix: str) -> Path:
@@ -56,20 +57,23 @@ def prune(folder: Path, max_age_s: float, kept: list | None = None) -> list[Path
     return removed
 
 
-def cap_total(files: list, max_bytes: int, *, high_water: float = 0.8, low_water: float = 0.5) -> list[Path]:
-    """files: (mtime, size, path). Keep them under max_bytes: above high_water x max_bytes, delete the least
-    recently modified until low_water x max_bytes is left (room for what a burst writes before the next pass)."""
-    total, removed = sum(size for _, size, _ in files), []
-    if total <= high_water * max_bytes:
+def cap_total(files: list, max_bytes: int, *, max_files: int = MAX_FILES, high_water: float = 0.8,
+              low_water: float = 0.5) -> list[Path]:
+    """files: (mtime, size, path). Keep them under max_bytes and max_files (many tiny files cost inodes and
+    directory scans, not bytes): above high_water of either, delete the least recently modified until low_water of
+    both is left (room for what a burst writes before the next pass)."""
+    total, count, removed = sum(size for _, size, _ in files), len(files), []
+    if total <= high_water * max_bytes and count <= high_water * max_files:
         return removed
     for _, size, path in sorted(files, key=lambda f: f[0]):
-        if total <= low_water * max_bytes:
+        if total <= low_water * max_bytes and count <= low_water * max_files:
             break
         try:
             path.unlink()
         except OSError:
             continue
         total -= size
+        count -= 1
         removed.append(path)
     return removed
 

@@ -71,10 +71,18 @@ def weights_digest(generator: nn.Module) -> str:
     return digest.hexdigest()
 
 
-def onnx_digest(path: str | os.PathLike) -> str | None:
-    """The weights digest stored in a model.onnx (found in the protobuf's bytes: no onnx package needed)."""
+def onnx_digest(path: str | os.PathLike, *, max_bytes: int | None = None) -> str | None:
+    """The weights digest stored in a model.onnx (found in the protobuf's bytes: no onnx package needed); None
+    for a file larger than `max_bytes`, which is never read (a model.onnx holds the weights once, plus a little)."""
+    if max_bytes is not None and os.path.getsize(path) > max_bytes:
+        return None
     found = DIGEST_PATTERN.search(Path(path).read_bytes())
     return found[1].decode() if found else None
+
+
+def onnx_size_cap(generator: nn.Module) -> int:
+    """The largest model.onnx that these weights can make: twice their fp32 bytes and a megabyte of graph."""
+    return 2 * sum(t.numel() * 4 for t in generator.state_dict().values()) + 1_000_000
 
 
 def ensure_onnx(generator: nn.Module, folder: str | os.PathLike) -> tuple[Path | None, str]:
@@ -82,12 +90,13 @@ def ensure_onnx(generator: nn.Module, folder: str | os.PathLike) -> tuple[Path |
     exported into the cache ($CGAN_CACHE/onnx/<weights digest>/, never into a downloaded folder).
     (path, "") or (None, why not)."""
     digest = weights_digest(generator)
-    beside = Path(folder) / ONNX_NAME
-    if beside.is_file() and onnx_digest(beside) == digest:
+    beside, cap = Path(folder) / ONNX_NAME, onnx_size_cap(generator)
+    if beside.is_file() and onnx_digest(beside, max_bytes=cap) == digest:
         return beside, ""
-    problem = (f"{beside} was exported from other weights" if beside.is_file() else f"{ONNX_NAME} is missing")
+    problem = (f"{beside} was exported from other weights (or is too large for them)" if beside.is_file()
+               else f"{ONNX_NAME} is missing")
     path = cache_dir() / "onnx" / digest[:20] / ONNX_NAME
-    if path.is_file() and onnx_digest(path) == digest:
+    if path.is_file() and onnx_digest(path, max_bytes=cap) == digest:
         return path, ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ images, stepped by images seen. Both packages are optional and imported on use.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,25 @@ def _needs(package: str, flag: str):
     except ImportError:
         raise ImportError(f"--tracker {flag} needs the {flag} package: pip install {flag} "
                           f"(or pip install '.[trackers]')") from None
+
+
+def trackio_dir() -> Path:
+    """Where Trackio keeps its local projects: TRACKIO_DIR, else HF_HOME/trackio (HF_HOME: ~/.cache/huggingface)."""
+    if os.environ.get("TRACKIO_DIR"):
+        return Path(os.environ["TRACKIO_DIR"])
+    return Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "trackio"
+
+
+def check_writable(folder: Path, what: str) -> None:
+    """Before step 0: `folder` can be created and written, else ValueError (no run that drops every metric)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"0")
+        probe.unlink()
+    except OSError as e:
+        raise ValueError(f"{what} {folder} is not writable ({e.strerror or e}); set TRACKIO_DIR to a folder "
+                         f"you can write, or train without --tracker") from None
 
 
 class TensorBoard:
@@ -59,6 +79,7 @@ class Trackio:
 
     def __init__(self, run_dir: Path, name: str, config: dict[str, Any]):
         self.trackio = _needs("trackio", "trackio")
+        check_writable(trackio_dir(), "the Trackio folder (TRACKIO_DIR, else HF_HOME/trackio)")
         self.trackio.init(project=PROJECT, name=name, config=config, resume="allow",
                           auto_log_cpu=False, auto_log_gpu=False)
 
