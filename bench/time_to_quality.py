@@ -93,6 +93,7 @@ def plot(points: dict[float, list[dict]], path: Path, caption: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     minutes = sorted(points)
     figure, axes = plt.subplots(1, 3, figsize=(12, 3.4))
@@ -103,6 +104,9 @@ def plot(points: dict[float, list[dict]], path: Path, caption: str) -> None:
         if key != "recall":
             axis.set_yscale("log")
         axis.set_xticks(minutes, [f"{m:g}" for m in minutes])
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.yaxis.set_major_formatter(ScalarFormatter())
+        axis.yaxis.set_minor_formatter(NullFormatter())
         axis.set_xlabel("training minutes")
         axis.set_title(name)
         axis.grid(alpha=0.3)

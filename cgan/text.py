@@ -3,6 +3,7 @@ on one line, without the invisible characters that reorder what is shown around 
 from __future__ import annotations
 
 import html
+import json
 import re
 
 # Bidirectional controls (U+202A-U+202E, U+2066-U+2069) and other format characters that change how the
@@ -25,3 +26,10 @@ def html_text(text: object, limit: int = 200) -> str:
 def markdown_text(text: object, limit: int = 200) -> str:
     """html_text(text) with Markdown's own characters escaped too: no link, image, emphasis or heading."""
     return html.escape(MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text, limit)), quote=True)
+
+
+def json_text(value: object) -> str:
+    """json.dumps(value, indent=2) that shows no markup and no invisible character wherever it is pasted: non-ASCII,
+    <, > and & as \\u escapes (the same JSON when parsed)."""
+    dumped = json.dumps(value, indent=2, ensure_ascii=True)
+    return dumped.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -108,7 +108,7 @@ def test_the_live_image_comes_with_its_readout_in_one_request_per_update(page, a
     page.wait_for_timeout(300)
     # The image and its readout: one plain POST, no queue and no result file to fetch afterwards.
     assert [url for url in requests if "component_server" in url] == [f"{app_url}/gradio_api/component_server/"]
-    assert not [url for url in requests if "/file=" in url]
+    assert not [url for url in requests if "/file=" in url and not url.endswith("model.onnx")]  # (the instant tab's)
     with page.expect_download() as download_info:
         page.locator("#image a.image-download").click()
     path = tmp_path / "image.png"

@@ -227,7 +227,7 @@ def test_the_api_projects_a_photo_and_its_latent_works_elsewhere(client, tmp_pat
 
 @pytest.mark.parametrize("make, phrase", [
     (lambda p: p.write_text("just text"), "not an image this app reads"),
-    (lambda p: Image.new("1", (8000, 8000)).save(p, "PNG"), "the limit is 40 megapixels"),
+    (lambda p: Image.new("1", (8000, 8000)).save(p, "PNG"), "the limit is 16.8 megapixels"),
     (lambda p: Image.new("L", (1, 1), 200).save(p, "PNG"), "blank"),
     (lambda p: Image.new("RGBA", (64, 64), (255, 0, 0, 0)).save(p, "PNG"), "blank"),
 ])

@@ -81,7 +81,7 @@ def test_too_little_free_space_is_found_before_step_0(tmp_path, capsys, monkeypa
     (lambda text, run: json.dumps({**run, "train": [1]}), "'train' should be an object, got list"),
     (lambda text, run: json.dumps({**run, "train": {**run["train"], "batch_size": "16"}}), "train.batch_size should be Optional[int]"),
     (lambda text, run: json.dumps({**run, "train": {**run["train"], "lr": "fast"}}), "train.lr should be Optional[float]"),
-    (lambda text, run: json.dumps({**run, "train": {**run["train"], "epochs": 2.5}}), "train.epochs should be int, got 2.5"),
+    (lambda text, run: json.dumps({**run, "train": {**run["train"], "epochs": 2.5}}), "train.epochs should be Optional[int], got 2.5"),
     (lambda text, run: json.dumps({**run, "train": {**run["train"], "epochs": -3}}), "--epochs must be positive"),
     (lambda text, run: json.dumps({**run, "train": {**run["train"], "learning": 1}}), "unknown setting train.learning"),
     (lambda text, run: json.dumps({**run, "model": {**run["model"], "z_dim": "big"}}), "model.z_dim should be int"),

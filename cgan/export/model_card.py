@@ -11,7 +11,7 @@ import yaml
 from cgan.export.folder import read_config
 from cgan.export.names import CONFIG_NAME, METRICS_NAME, SAMPLES_NAME
 from cgan.hub_datasets import is_hub_dataset, parse_spec
-from cgan.text import markdown_text, one_line
+from cgan.text import json_text, markdown_text, one_line
 
 MAX_LINEAGE = 64  # training records followed back through --init-from (a config.json from the Hub is untrusted)
 DATASET_IDS = {"fashion-mnist": "fashion_mnist", "mnist": "mnist", "cifar10": "cifar10"}
@@ -158,13 +158,13 @@ def card_text(export_dir: str | Path, repo_id: str) -> str:
         "Model configuration (`config.json`):",
         "",
         "```json",
-        json.dumps(config.to_dict(), indent=2),
+        json_text(config.to_dict()),
         "```",
         "",
         "Training configuration:",
         "",
         "```json",
-        json.dumps(training, indent=2),
+        json_text(training),
         "```",
         "",
         "## Evaluation",

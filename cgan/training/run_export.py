@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from torch import nn
@@ -18,13 +18,10 @@ from cgan.export.replace_set import replacing
 from cgan.sampling import save_class_grid
 from cgan.training.ema import recalibrate_batchnorm
 
-if TYPE_CHECKING:
-    from cgan.training.loop import Trainer
-
 GRID_SEEDS = range(10)  # fixed latents of the sample grids
 
 
-def ready_ema(trainer: "Trainer") -> nn.Module:
+def ready_ema(trainer) -> nn.Module:
     """The run's EMA generator with BatchNorm statistics recomputed for its weights."""
     recalibrate_batchnorm(trainer.generator_ema, batches=trainer.config.bn_recalibration_batches,
                           batch_size=trainer.batch_size, label_weights=trainer.label_weights,
@@ -32,7 +29,7 @@ def ready_ema(trainer: "Trainer") -> nn.Module:
     return trainer.generator_ema
 
 
-def run_summary(trainer: "Trainer") -> dict[str, Any]:
+def run_summary(trainer) -> dict[str, Any]:
     """What the export's config.json and model card say about the run."""
     config = trainer.config
     return {"dataset": config.dataset, "steps": trainer.step, "images_seen": trainer.images_seen,
@@ -47,7 +44,7 @@ def run_summary(trainer: "Trainer") -> dict[str, Any]:
             **({"init_from": config.init_from, "started_from": trainer.started_from} if config.init_from else {})}
 
 
-def export_run(trainer: "Trainer", folder: Path, *, browser_model: bool = False) -> Path:
+def export_run(trainer, folder: Path, *, browser_model: bool = False) -> Path:
     """EMA generator -> config.json + model.safetensors + samples.png (+ model.onnx) in folder, as one set:
     a kill at any moment leaves the folder's old set or the new one (cgan.export.replace_set)."""
     generator = ready_ema(trainer)
