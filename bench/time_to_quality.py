@@ -100,6 +100,8 @@ def plot(points: dict[float, list[dict]], path: Path, caption: str) -> None:
     for axis, (key, name) in zip(axes, FIGURES[:3]):
         means = [statistics.mean(row[key] for row in points[m]) for m in minutes]
         axis.plot(minutes, means, marker="o")
+        for m, value in zip(minutes, means):
+            axis.annotate(f"{value:.3g}", (m, value), textcoords="offset points", xytext=(5, 5), fontsize=8)
         axis.set_xscale("log")
         if key != "recall":
             axis.set_yscale("log")
