@@ -58,3 +58,11 @@ def cache_dir() -> Path:
     if os.environ.get("CGAN_CACHE"):
         return Path(os.environ["CGAN_CACHE"])
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cgan"
+
+
+def probe_writable(folder: Path) -> None:
+    """Create `folder` if need be and write and remove a small file in it; OSError when that fails."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".write-test-{os.getpid()}"
+    probe.write_bytes(b"0")
+    probe.unlink()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, IO
 
 from cgan.config import TrainConfig
-from cgan.files import write_failure, write_text
+from cgan.files import probe_writable, write_failure, write_text
 from cgan.training import checkpoints
 from cgan.training.distributed import Distributed
 
@@ -56,10 +56,7 @@ def lock_run_dir(out: Path) -> IO:
 def check_room(folder: Path, need_bytes: int, what: str) -> None:
     """Before step 0: folder can be created and written, and has need_bytes free (DiskError otherwise)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"0")
-        probe.unlink()
+        probe_writable(folder)
     except OSError as e:
         raise DiskError(f"{what} {folder} is not writable ({e.strerror or e}); choose another folder") from None
     free = shutil.disk_usage(folder).free

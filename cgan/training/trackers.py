@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from cgan.export.names import SAMPLES_NAME
+from cgan.files import probe_writable
 
 SCALARS = ("loss_d", "loss_g", "d_real", "d_fake", "lr", "images_per_s")
 PROJECT = "cgan"
@@ -43,10 +44,7 @@ def trackio_dir() -> Path:
 def check_writable(folder: Path, what: str) -> None:
     """Before step 0: `folder` can be created and written, else ValueError (no run that drops every metric)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"0")
-        probe.unlink()
+        probe_writable(folder)
     except OSError as e:
         raise ValueError(f"{what} {folder} is not writable ({e.strerror or e}); set TRACKIO_DIR to a folder "
                          f"you can write, or train without --tracker") from None
