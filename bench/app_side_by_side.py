@@ -5,7 +5,7 @@ change to the serving path.
     python -m bench.app_side_by_side --against HEAD~3 --rounds 9 --requests 60
 
 The other commit is checked out in a temporary git worktree; both apps serve the same weights (this checkout's
-weights/, or --weights) on 127.0.0.1. Each call is what an API client that shows the image does: POST to Gradio's
+weights/, or --weights; each its own with --own-weights) on 127.0.0.1. Each call is what an API client that shows the image does: POST to Gradio's
 call route, read the event stream to its result, fetch the image. Rounds alternate which app goes first, so drift
 on a noisy machine hits both alike. Prints p50 and p95 per app over all rounds, the median of the per-round
 medians, and the ratio of this checkout to the other (below 1: this checkout is faster). Nothing else should run.
@@ -41,6 +41,8 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--against", required=True, help="the commit to compare with (any git revision)")
     parser.add_argument("--weights", default=str(ROOT / "weights"), help="the export both apps serve")
+    parser.add_argument("--own-weights", action="store_true",
+                        help="each app serves its own tree's weights/ (for a commit whose code cannot read today's)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds, alternating which app goes first")
     parser.add_argument("--requests", type=int, default=40, help="sequential calls to each app per round")
     args = parser.parse_args(argv)
@@ -51,7 +53,8 @@ def main(argv=None) -> int:
         servers = {}
         try:
             servers["this checkout"] = AppServer(args.weights, log_path=Path(tmp) / "this.log")
-            servers[args.against] = AppServer(args.weights, log_path=Path(tmp) / "other.log", root=other_root)
+            other_weights = other_root / "weights" if args.own_weights else args.weights
+            servers[args.against] = AppServer(other_weights, log_path=Path(tmp) / "other.log", root=other_root)
             for server in servers.values():
                 server.wait(300)
             times: dict[str, list[float]] = {name: [] for name in servers}
