@@ -90,12 +90,12 @@ class Trainer:
                               image_size=self.model_config.image_size, rank=info.rank, world_size=info.world_size,
                               channels_last=self.networks.channels_last)  # all of it, uint8
         self.batch_size = self.optim["batch_size"]  # per process, at the start of the run
-        self.batch_ramp = self.optim.get("batch_ramp", 1)
         self.global_batch = self.batch_size * info.world_size
         self.steps_per_epoch = len(self.dataset) // self.global_batch
         if self.steps_per_epoch == 0:
             raise ValueError(f"the dataset has {len(self.dataset)} images, fewer than one batch of {self.global_batch}")
-        self.batch_ramp = 2 ** min(self.batch_ramp.bit_length(), self.steps_per_epoch.bit_length()) // 2  # fits the data
+        ramp = self.optim.get("batch_ramp", 1)
+        self.batch_ramp = 2 ** min(ramp.bit_length(), self.steps_per_epoch.bit_length()) // 2  # the largest fits the data
         self.total_images = config.max_images or self.optim["epochs"] * self.steps_per_epoch * self.global_batch
         self.label_weights = torch.bincount(self.dataset.labels, minlength=self.model_config.num_classes).float()
         if info.is_main:
