@@ -22,8 +22,8 @@ from cgan.explorer.memory import limit_arenas
 from cgan.explorer.request_guard import RequestGuard
 from cgan.explorer.result_files import private_folder
 from cgan.explorer.uploads import MAX_BYTES
-from cgan.explorer.server import (CACHE_MB, CACHE_MINUTES, SESSIONS, THEME, load_explorer, port_in_use,
-                                  start_nearest_index)
+from cgan.explorer.loading import load_served
+from cgan.explorer.server import CACHE_MB, CACHE_MINUTES, SESSIONS, THEME, port_in_use
 from cgan.export import WeightsError
 from cgan.export.browser_model import ensure_onnx
 
@@ -69,14 +69,13 @@ def main(argv=None) -> int:
         os.environ["GRADIO_TEMP_DIR"] = str(private_folder("cgan-gradio-"))
     try:
         device = pick_device(args.device)
-        explorer = load_explorer(args.weights, device)
+        explorer, nearest = load_served(args.weights, device)
     except (WeightsError, ValueError) as e:
         print(f"error: cannot load the generator: {e}", file=sys.stderr)
         return 2
     onnx_model = ensure_onnx(explorer.generator, explorer.generator.source_folder)
     if onnx_model[0] is None:
         print(f"note: the instant tab is off: {onnx_model[1]}", file=sys.stderr)
-    nearest = start_nearest_index(explorer.generator.source_folder, explorer.class_names)
     demo = build_app(explorer, describe(device), nearest=nearest,
                      cache_minutes=args.cache_minutes, cache_mb=args.cache_mb, onnx_model=onnx_model)
     # Uploads (the Project tab's images) are refused beyond what it reads.

@@ -1,7 +1,7 @@
 """App speed on the computer it runs on: server-side time for one image and an 8x8 grid, slider updates as the browser
 experiences them (p50/p95), slider updates through the REST API, and 8 concurrent clients x 50 requests.
 
-    python bench/app_latency.py [--weights weights] [--no-browser]
+    python -m bench.app_latency [--weights weights] [--no-browser]
 
 Starts app.py on a free 127.0.0.1 port. The browser path drives Debian's Chromium with Playwright: it moves
 the first direction slider (an `input` event on the range element, as a drag does) and times, inside the
@@ -10,7 +10,6 @@ pixels and the label readout).
 """
 import argparse
 import statistics
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,9 +17,8 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from cgan.explorer.server import load_explorer  # noqa: E402
-from cgan.explorer.local_server import AppServer  # noqa: E402
+from cgan.explorer.loading import load_explorer
+from bench.local_server import AppServer
 
 
 def percentile(values, q):

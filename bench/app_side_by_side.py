@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 
 from bench.app_latency import controls, http_generate, percentile
-from cgan.explorer.local_server import ROOT, AppServer
+from bench.local_server import ROOT, AppServer
 
 
 def timed_calls(session: httpx.Client, url: str, requests: int, offset: int) -> list[float]:

@@ -1,20 +1,17 @@
 """Batches from one in-memory tensor (what training does) vs a torch DataLoader over the same data.
 
-    python bench/data_loading.py [--batch-size 32] [--batches 300]
+    python -m bench.data_loading [--batch-size 32] [--batches 300]
 
 Prints batches/s for both and the ratio, median of 3 runs each, measured side by side.
 """
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from cgan.data import load_dataset, to_float  # noqa: E402
+from cgan.data import load_dataset, to_float
 
 
 def in_memory(images, labels, batch_size, batches):

@@ -1,7 +1,7 @@
 """Every GPU check of the project in one go, sized for a 10-minute slot on one GPU.
 
-    python bench/gpu_check.py --out gpu-results [--data-dir DIR] [--minutes 3]
-    python bench/gpu_check.py --out /tmp/check --device cpu --tiny        # rehearsal on a CPU
+    python -m bench.gpu_check --out gpu-results [--data-dir DIR] [--minutes 3]
+    python -m bench.gpu_check --out /tmp/check --device cpu --tiny        # rehearsal on a CPU
 
 1. Speed: bench/train_speed.py on the device, every preset at its GPU batch, compiled and eager, and
    the straight reference copy; then the default preset at batch 32 (CUDA graphs territory).

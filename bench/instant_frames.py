@@ -1,6 +1,6 @@
 """Instant mode as a visitor feels it: frame times while a slider is dragged, and the first frame after load.
 
-    python bench/instant_frames.py [--weights weights] [--drags 3]
+    python -m bench.instant_frames [--weights weights] [--drags 3]
 
 Starts app.py, opens it in Debian's headless Chromium (Playwright), opens the instant tab once to fill the
 browser cache, then reloads and measures the first instant frame after navigation and after the page's load
@@ -10,12 +10,10 @@ Prints the median and p95 and the number of server requests made while dragging.
 """
 import argparse
 import statistics
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from cgan.explorer.local_server import AppServer  # noqa: E402
+from bench.local_server import AppServer
 
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -1,6 +1,6 @@
 """Projection against the best of many random seeds, on real test images the generator never saw.
 
-    python bench/projection.py [--weights weights] [--per-class 20] [--seeds 1000]
+    python -m bench.projection [--weights weights] [--per-class 20] [--seeds 1000]
 
 For --per-class Fashion-MNIST test images of every class, projects each (the app's defaults: cgan/explorer/
 projection.py) with its true class, and compares the reconstruction with the best of --seeds random seeds of the
@@ -11,7 +11,6 @@ running.
 """
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -19,12 +18,11 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from cgan.data import load_dataset  # noqa: E402
-from cgan.evaluation.classifier import as_input, evaluator_for  # noqa: E402
-from cgan.explorer.projection import Projector  # noqa: E402
-from cgan.export import load_generator  # noqa: E402
-from cgan.sampling import latents_for_seeds  # noqa: E402
+from cgan.data import load_dataset
+from cgan.evaluation.classifier import as_input, evaluator_for
+from cgan.explorer.projection import Projector
+from cgan.export import load_generator
+from cgan.sampling import latents_for_seeds
 
 
 def best_of_seeds(projector: Projector, targets: np.ndarray, class_index: int, seeds: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 """A long-running server stays bounded: resident memory and result-file disk through bursts of mixed requests
 and the idle time after them.
 
-    python bench/soak.py [--clients 16] [--per-client 30] [--rounds 2] [--idle-s 60] [--cache-mb 20]
+    python -m bench.soak [--clients 16] [--per-client 30] [--rounds 2] [--idle-s 60] [--cache-mb 20]
 
 Starts app.py with its own TMPDIR and GRADIO_TEMP_DIR (so every file it leaves is counted). Each round is a
 burst: --clients threads each send --per-client mixed REST requests (/generate single images and 8x8 grids,
@@ -12,15 +12,13 @@ result-file total against --cache-mb.
 """
 import argparse
 import random
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from cgan.explorer.local_server import AppServer  # noqa: E402
+from bench.local_server import AppServer
 
 NAMES = ["T-shirt/top", "Trouser", "Dress", "Bag", "Sneaker"]
 

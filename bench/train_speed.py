@@ -1,8 +1,8 @@
 """Training throughput of every preset beside a straight copy of the reference code, in one run.
 
-    python bench/train_speed.py [--batch-size 64] [--steps 20] [--repeats 3]      # CPU, batch 64 for all
-    python bench/train_speed.py --device cuda [--compile on|off|both]             # each preset's GPU batch
-    python bench/train_speed.py --device cuda --batch-size 32 --arch fast         # small batches on a GPU
+    python -m bench.train_speed [--batch-size 64] [--steps 20] [--repeats 3]      # CPU, batch 64 for all
+    python -m bench.train_speed --device cuda [--compile on|off|both]             # each preset's GPU batch
+    python -m bench.train_speed --device cuda --batch-size 32 --arch fast         # small batches on a GPU
 
 Prints images/s (median of interleaved repeats) and the ratio to the reference copy. Each measurement
 runs the real cgan training step (Trainer.train_step plus the EMA update) on Fashion-MNIST batches;
@@ -10,27 +10,23 @@ on CUDA the timed region is bracketed by torch.cuda.synchronize(). Compilation h
 warm-up steps and is not timed (its duration is printed). The cgan models train as train.py does, with
 --precision auto (bf16 autocast on CPUs with bf16 in hardware); the reference copy is always fp32:
 
-    python bench/train_speed.py --arch fast --batch-size 16 --variant fp32:precision=fp32   # bf16 against fp32
+    python -m bench.train_speed --arch fast --batch-size 16 --variant fp32:precision=fp32   # bf16 against fp32
 """
 import argparse
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cgan.config import ARCHS, PRESETS, TrainConfig  # noqa: E402
-from cgan.data import load_dataset  # noqa: E402
-from cgan.devices import describe, pick_device  # noqa: E402
-from cgan.training.distributed import Distributed  # noqa: E402
-from cgan.training.ema import update_ema  # noqa: E402
-from cgan.training.loop import Trainer  # noqa: E402
-from cgan.training.schedules import ema_beta  # noqa: E402
-import reference_copy  # noqa: E402
+from cgan.config import ARCHS, PRESETS, TrainConfig
+from cgan.data import load_dataset
+from cgan.devices import describe, pick_device
+from cgan.training.distributed import Distributed
+from cgan.training.ema import update_ema
+from cgan.training.loop import Trainer
+from cgan.training.schedules import ema_beta
+from bench import reference_copy
 
 
 def synchronize(device):

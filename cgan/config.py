@@ -16,9 +16,8 @@ ARCHS = ("fast", "reference", "paper")
 G_NORMS = ("batch", "conditional")
 G_UPSAMPLES = ("convtranspose", "nearest")
 G_OUTPUTS = ("tanh", "full-range", "full-range-clipped")
-D_NORMS = ("spectral", "none", "batch")
+D_NORMS = ("spectral", "none")
 D_HEADS = ("pooled", "spatial")
-D_INPUTS = ("image", "image+dark")
 LR_DECAYS = ("none", "linear")
 LOSSES = ("hinge", "bce", "relativistic")
 D_CONDITIONINGS = ("projection", "channels")
@@ -33,10 +32,21 @@ TRACKERS = ("none", "tensorboard", "trackio")
 # before a network is built (cgan.checked_weights also caps the total size of the network).
 MODEL_LIMITS = {"z_dim": 4096, "channels": 4, "image_size": 512, "native_size": 512, "g_dim": 4096, "d_dim": 4096,
                 "d_depth": 8}
-MAX_REFINE = 8  # residual blocks of g_refine
 MAX_CLASSES = 1_000  # what the app can serve: its dropdowns, page and start-up stay small
 MAX_CLASS_NAME = 100
 MAX_BATCH_RAMP = 16  # the batch doubles at most four times in a run (cgan.training.schedules)
+# Settings of designs that were measured and dropped (docs/results.md), with the value every network now has: a
+# config.json that names one at that value still loads; any other value is refused with a message.
+RETIRED = {"g_refine": 0, "d_input": "image"}
+
+
+def without_retired(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """data without its retired settings; ValueError when one asks for the dropped design."""
+    for name, kept in RETIRED.items():
+        if data.get(name, kept) not in (kept, None):
+            raise ValueError(f"{where}: {name}={data[name]!r} is a design this version no longer builds (it measured "
+                             f"no gain; docs/results.md); only {name}={kept!r} loads")
+    return {name: value for name, value in data.items() if name not in RETIRED}
 
 
 @dataclass
@@ -55,13 +65,11 @@ class ModelConfig:
     d_conditioning: str = "projection"  # how D sees the label: projection (Miyato & Koyama) or channels (one-hot planes)
     g_norm: str = "batch"  # generator BatchNorm: batch (plain) or conditional (scale and shift per class)
     g_upsample: str = "convtranspose"  # generator doubling: convtranspose (4x4, stride 2) or nearest (+ 3x3 conv)
-    g_refine: int = 0  # convolutional generator: residual 3x3 blocks at its last hidden resolution, before the output
     g_output: str = "tanh"  # generator output: tanh, full-range (each image's Tanh range stretched to -1..1) or
     # full-range-clipped (that, 5 per cent wider, clipped to -1..1: the ends of the range become pure black and white)
     d_depth: int = 1  # fast discriminator: convs at each of its two lower resolutions
-    d_norm: str = "spectral"  # discriminator: spectral (spectral norm), none (plain; pair with --gamma) or batch (BatchNorm)
+    d_norm: str = "spectral"  # discriminator: spectral (spectral norm) or none (plain; pair with --gamma)
     d_head: str = "pooled"  # fast discriminator: pooled (sum over positions) or spatial (a weight per position)
-    d_input: str = "image"  # what D reads: image, or image+dark (beside it, its darkest grey levels magnified)
     d_classifier: bool = False  # discriminator also has an auxiliary classifier head (AC-GAN), for --aux-weight
 
     def validate(self) -> None:
@@ -75,7 +83,7 @@ class ModelConfig:
         if len(self.class_names) != self.num_classes:
             raise ValueError(f"{len(self.class_names)} class names for {self.num_classes} classes")
         for name, allowed in (("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES), ("g_output", G_OUTPUTS), ("d_norm", D_NORMS),
-                              ("d_head", D_HEADS), ("d_input", D_INPUTS)):
+                              ("d_head", D_HEADS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
         for name, most in MODEL_LIMITS.items():
@@ -96,13 +104,6 @@ class ModelConfig:
             raise ValueError("the reference architecture works at 32x32; use --image-size 32")
         if self.d_head == "spatial" and self.arch != "fast":
             raise ValueError("a spatial discriminator head (--d-head spatial) is part of the fast preset's design")
-        if self.d_input != "image" and self.arch == "paper":
-            raise ValueError("a dark-levels input (--d-input image+dark) needs a convolutional discriminator: "
-                             "the fast or reference preset")
-        if not 0 <= self.g_refine <= MAX_REFINE:
-            raise ValueError(f"g_refine must be from 0 to {MAX_REFINE}, got {self.g_refine}")
-        if self.g_refine and self.arch == "paper":
-            raise ValueError("residual blocks (--g-refine) need a convolutional generator: the fast or reference preset")
         if self.arch == "fast" and self.image_size % 4:
             raise ValueError(f"the fast architecture needs an image size divisible by 4, got {self.image_size}")
 
@@ -112,6 +113,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
         """Build from a config.json dict; unknown keys are an error so typos never pass silently."""
+        data = without_retired(data, "config.json")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -162,12 +164,10 @@ class TrainConfig:
     d_dim: Optional[int] = field(default=None, metadata={"help": "discriminator width; default: the preset's"})
     d_depth: Optional[int] = field(default=None, metadata={"help": "fast discriminator: convs at each lower resolution; default: the preset's"})
     g_norm: Optional[str] = field(default=None, metadata={"help": f"generator BatchNorm: {', '.join(G_NORMS)}; default: the preset's"})
-    g_refine: Optional[int] = field(default=None, metadata={"help": "residual blocks at the generator's last hidden resolution (each two 3x3 convs with a ReLU between, no normalisation, the second conv zero at the start, added to its input), so it has more capacity where the finest detail is drawn; with --init-from a generator trained with fewer starts with the new blocks passing their input through unchanged; default: the preset's (0)"})
     g_upsample: Optional[str] = field(default=None, metadata={"help": f"generator upsampling: {', '.join(G_UPSAMPLES)}; default: the preset's"})
     g_output: Optional[str] = field(default=None, metadata={"help": f"generator output: {', '.join(G_OUTPUTS)} (full-range: each image's Tanh output stretched linearly so that its darkest pixel is black and its brightest white, as in every Fashion-MNIST image; full-range-clipped: that stretch made 5 per cent wider and clipped to -1..1, so that the darkest and brightest few grey levels become pure black and white, as in a sharpened image stored in 8 bits); default: the preset's"})
-    d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone; batch: plain weights with BatchNorm after each conv, real and fake images normalised as one batch); default: the preset's"})
+    d_norm: Optional[str] = field(default=None, metadata={"help": f"discriminator weights: {', '.join(D_NORMS)} (none: plain weights, kept in check by the gradient penalties of --gamma alone); default: the preset's"})
     d_head: Optional[str] = field(default=None, metadata={"help": f"fast discriminator's last layer: {', '.join(D_HEADS)} (pooled: one weight per feature, summed over positions; spatial: one per feature and position, so D can tell where things are); default: the preset's"})
-    d_input: Optional[str] = field(default=None, metadata={"help": f"what the discriminator reads: {', '.join(D_INPUTS)} (image+dark: beside each image, its grey levels 0 to 8 of 255 magnified to the full range, so that D sees the faint halo that real images have a few pixels outside an outline; with --init-from a discriminator trained on the image alone starts with that plane's weights at zero); default: the preset's, or the starting generator's"})
     ema_halflife_images: int = field(default=100_000, metadata={"help": "longest half-life of the generator EMA, in training images"})
     ema_rampup: float = field(default=0.02, metadata={"help": "the EMA half-life is at most this fraction of the images seen so far, so that it grows with the run (0: --ema-halflife-images from the first step)"})
     bn_recalibration_batches: int = field(default=100, metadata={"help": "batches used to recompute the EMA generator's BatchNorm statistics before sampling or export"})
@@ -202,7 +202,7 @@ class TrainConfig:
         if self.d_conditioning is not None and self.d_conditioning not in D_CONDITIONINGS:
             raise ValueError(f"unknown d_conditioning {self.d_conditioning!r}; choose one of {', '.join(D_CONDITIONINGS)}")
         for name, allowed in (("lr_decay", LR_DECAYS), ("g_norm", G_NORMS), ("g_upsample", G_UPSAMPLES), ("g_output", G_OUTPUTS),
-                              ("d_norm", D_NORMS), ("d_head", D_HEADS), ("d_input", D_INPUTS),
+                              ("d_norm", D_NORMS), ("d_head", D_HEADS),
                               ("compile", COMPILE_MODES), ("precision", PRECISIONS), ("tracker", TRACKERS)):
             if getattr(self, name) is not None and getattr(self, name) not in allowed:
                 raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose one of {', '.join(allowed)}")
@@ -275,8 +275,8 @@ def resolve(train: TrainConfig, *, class_names: list[str], channels: int, native
     if device_type == "cuda":
         preset.update(preset.get("gpu", {}))
     model_fields = dict(preset["model"])
-    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_refine", "g_output",
-                 "d_norm", "d_head", "d_input"):
+    for name in ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_output",
+                 "d_norm", "d_head"):
         if getattr(train, name) is not None:
             model_fields[name] = getattr(train, name)
     aux_weight = preset.get("aux_weight", 0.0) if train.aux_weight is None else train.aux_weight

@@ -110,27 +110,13 @@ def _output(images: torch.Tensor, config: ModelConfig) -> torch.Tensor:
     return full_range(images) if config.g_output == "full-range" else images
 
 
-class ResidualBlock(nn.Module):
-    """x + conv(ReLU(conv(x))), 3x3 convs, no normalisation (g_refine). The second conv starts at zero
-    (_init_weights), so a new block passes its input through unchanged until training grows it."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
-        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(F.relu(self.conv1(x)))
-
-
 class ConvGenerator(nn.Module):
     """[z, condition] as a 1x1 map, upsampled by ConvTranspose+BN+ReLU blocks to a Tanh image.
 
     reference: 1x1 -> 4x4 (4*dim) -> 8x8 (2*dim) -> 16x16 (dim) -> 32x32 via ConvTranspose, as given.
     fast:      1x1 -> s/4 (4*dim) -> s/2 (2*dim) -> s (dim) -> 3x3 conv to the image; s = 28 for Fashion-MNIST.
     g_norm="conditional" makes every BatchNorm class-conditional; g_upsample="nearest" doubles the
-    size by nearest-neighbour upsampling and a 3x3 conv instead of a 4x4 transposed conv; g_refine adds that many
-    ResidualBlocks at the last hidden resolution, before the output layer; g_output="full-range"
+    size by nearest-neighbour upsampling and a 3x3 conv instead of a 4x4 transposed conv; g_output="full-range"
     stretches each image's Tanh output to span -1..1, and "full-range-clipped" stretches it a little further and
     clips it.
     """
@@ -151,15 +137,11 @@ class ConvGenerator(nn.Module):
                       + _double_block(2 * dim, dim, config)
                       + [nn.Conv2d(dim, config.channels, kernel_size=3, padding=1), nn.Tanh()])
         self.net = nn.Sequential(*layers)
-        self.refine = nn.Sequential(*[ResidualBlock(dim) for _ in range(config.g_refine)])  # no weights when 0
 
     def forward(self, z: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
         condition = condition.to(z.dtype)
         x = torch.cat([z, condition], dim=1)[:, :, None, None]  # (B, z_dim + num_classes, 1, 1)
-        output_layer = len(self.net) - 2  # the last conv, then Tanh
-        for i, layer in enumerate(self.net):
-            if i == output_layer:
-                x = self.refine(x)  # (B, dim, s, s)
+        for layer in self.net:
             x = layer(x, condition) if isinstance(layer, ConditionalBatchNorm2d) else layer(x)
         return _output(x, self.config)  # (B, channels, image_size, image_size)
 
@@ -187,11 +169,10 @@ def _normed(layer: nn.Module, norm: bool) -> nn.Module:
 
 
 def _conv(in_ch: int, out_ch: int, kernel: int, stride: int = 1, padding: int | None = None, *,
-          norm: bool = True, batch_norm: bool = False) -> nn.Module:
-    """A discriminator conv: spectral-normed when `norm`, followed by BatchNorm when `batch_norm`."""
+          norm: bool = True) -> nn.Module:
+    """A discriminator conv, spectral-normed when `norm`."""
     padding = kernel // 2 if padding is None else padding
-    conv = _normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding), norm)
-    return nn.Sequential(conv, nn.BatchNorm2d(out_ch)) if batch_norm else conv
+    return _normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding), norm)
 
 
 class GlobalSumPool(nn.Module):
@@ -201,27 +182,8 @@ class GlobalSumPool(nn.Module):
         return x.sum(dim=(2, 3))  # (B, C)
 
 
-DARK_LEVELS = 8  # d_input="image+dark": grey levels 0..DARK_LEVELS of 255 fill the dark plane's range
-
-
-def dark_levels(images: torch.Tensor) -> torch.Tensor:
-    """The darkest grey levels of images in -1..1, 0..DARK_LEVELS of 255, spread over -1..1 (darker and brighter
-    pixels at its ends): real Fashion-MNIST images have a faint halo two or three pixels outside an outline at
-    these levels, too faint to move D through the image itself. Each pixel is rounded to a whole grey level, so
-    generated pixels sit at the stored real ones' levels and the plane cannot tell them apart by rounding alone.
-    Its gradient is the image's own (slope 1) in the dark range, pure black included, and 0 past it: with the
-    spread's slope the penalties of --gamma, which bound D's gradient with respect to the image, held the plane's
-    weights near zero (docs/quality.md)."""
-    levels = ((images.float() + 1) * 127.5).clamp_max(DARK_LEVELS)  # brighter pixels all alike, no gradient
-    plane = levels.clamp_min(0).round() / DARK_LEVELS * 2 - 1
-    slope_one = levels / 127.5
-    return (slope_one + (plane - slope_one).detach()).to(images.dtype)
-
-
 class ConvDiscriminator(nn.Module):
-    """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit (d_norm="none": plain weights;
-    d_norm="batch": plain weights with BatchNorm after each conv, so that real and fake images must be
-    discriminated as one batch, as the training step does, or each half's statistics give its source away).
+    """Spectral-norm conv discriminator with LeakyReLU(0.2) and one logit (d_norm="none": plain weights).
 
     d_conditioning="channels": the one-hot label is broadcast as extra input planes (reference).
     d_conditioning="projection": logit = psi(h) + <embed(y), h> on the last features h (Miyato & Koyama 2018).
@@ -229,18 +191,16 @@ class ConvDiscriminator(nn.Module):
     s/4 map with a weight per position instead of summing over positions.
     d_classifier: a linear head on the same features gives class logits (AC-GAN);
     forward(..., classes=True) returns (logit, class_logits).
-    d_input="image+dark": each image's dark_levels are further input planes, after the image's own.
     """
 
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
         dim = config.d_dim
-        image_ch = config.channels * (2 if config.d_input == "image+dark" else 1)
-        in_ch = image_ch + (config.num_classes if config.d_conditioning == "channels" else 0)
+        in_ch = config.channels + (config.num_classes if config.d_conditioning == "channels" else 0)
         act = lambda: nn.LeakyReLU(0.2, inplace=True)  # noqa: E731
         norm = config.d_norm == "spectral"
-        conv = functools.partial(_conv, norm=norm, batch_norm=config.d_norm == "batch")
+        conv = functools.partial(_conv, norm=norm)
         if config.arch == "reference":
             layers = [conv(in_ch, dim, 3), act(), conv(dim, dim, 3), act(),
                       conv(dim, dim, 3, 2), act(),  # 16x16
@@ -268,11 +228,9 @@ class ConvDiscriminator(nn.Module):
 
     def forward(self, images: torch.Tensor, condition: torch.Tensor, classes: bool = False):
         condition = condition.to(images.dtype)
-        if self.config.d_input == "image+dark":
-            images = torch.cat([images, dark_levels(images)], dim=1)  # (B, 2 * channels, H, W)
         if self.config.d_conditioning == "channels":
             planes = condition[:, :, None, None].expand(-1, -1, images.shape[2], images.shape[3])
-            images = torch.cat([images, planes], dim=1)  # (B, image planes + num_classes, H, W)
+            images = torch.cat([images, planes], dim=1)  # (B, channels + num_classes, H, W)
         h = self.features(images).flatten(1)  # (B, features)
         logit = self.linear(h).squeeze(1)
         if self.config.d_conditioning == "projection":
@@ -336,32 +294,10 @@ def plain_discriminator_weights(spectral_state: dict[str, torch.Tensor], config:
     return net.state_dict()  # detached tensors
 
 
-def dark_input_weights(image_state: dict[str, torch.Tensor], config: ModelConfig) -> dict[str, torch.Tensor]:
-    """The weights of a discriminator trained with d_input="image" for the same design with "image+dark" (config):
-    the first conv's weights for the dark planes start at zero, so it computes the same logits, and its
-    spectral norm's power-iteration vector gains zeros in their places."""
-    shapes = {name: tensor.shape for name, tensor in build_discriminator(config).state_dict().items()}
-    channels, state = config.channels, dict(image_state)
-    for name, tensor in image_state.items():
-        if name not in shapes or shapes[name] == tensor.shape:
-            continue
-        if tensor.dim() == 4:  # (out, in, k, k): the dark planes come after the image's own
-            zeros = tensor.new_zeros(tensor.shape[0], channels, *tensor.shape[2:])
-            state[name] = torch.cat([tensor[:, :channels], zeros, tensor[:, channels:]], dim=1)
-        elif tensor.dim() == 1:  # spectral norm's v: the weight flattened, input channel by input channel
-            kernel = (shapes[name][0] - tensor.shape[0]) // channels
-            rows = tensor.view(-1, kernel)
-            state[name] = torch.cat([rows[:channels], rows.new_zeros(channels, kernel), rows[channels:]]).flatten()
-    return state
-
-
 def _init_weights(module: nn.Module) -> None:
-    """DCGAN's initialisation; a ResidualBlock's second conv at zero (apply reaches it after its convs)."""
+    """DCGAN's initialisation."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
-    elif isinstance(module, ResidualBlock):
-        nn.init.zeros_(module.conv2.weight)
-        nn.init.zeros_(module.conv2.bias)
     elif isinstance(module, nn.BatchNorm2d) and module.affine:
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)

@@ -1,6 +1,6 @@
 """Design ablations on a fixed images-seen budget: train each variant, evaluate it, print one table.
 
-    python experiments/ablation.py --images 48000 --parallel 2 base "decay:--lr-decay linear" \
+    python -m experiments.ablation --images 48000 --parallel 2 base "decay:--lr-decay linear" \
         "cbn:--lr-decay linear --g-norm conditional"
 
 Each variant is NAME or NAME:FLAGS (flags for train.py on top of the default preset). Runs go to
@@ -12,7 +12,7 @@ two-thread run; every run has the same step budget, so sharing changes only wall
 (before its own), and `--device cuda` trains and generates on a GPU, eager (`--compile off`: no compile time
 per run; the preset's GPU batch applies unless the flags give --batch-size):
 
-    python experiments/ablation.py --device cuda --parallel 8 --images 133504 --batch-size 16 \
+    python -m experiments.ablation --device cuda --parallel 8 --images 133504 --batch-size 16 \
         --common "--batch-size 16" base "aux03:--aux-weight 0.3"
 """
 import argparse

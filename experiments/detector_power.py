@@ -1,7 +1,7 @@
 """How strong is the two-sample detector? Its accuracy on real vs real (the floor), real vs the same real images
 blurred by a Gaussian of --sigma pixels (its power), and real vs each generator given, over several seeds.
 
-    python experiments/detector_power.py weights runs/q20_base/snapshots/images-000044512 --seeds 0 1
+    python -m experiments.detector_power weights runs/q20_base/snapshots/images-000044512 --seeds 0 1
 
 Real images: the whole Fashion-MNIST test split; the other real set: as many training images, balanced by
 class; generated: --per-class images of every class at psi = 1. One table, a row per comparison.
@@ -9,20 +9,15 @@ class; generated: --per-class images of every class at psi = 1. One table, a row
 Fashion-MNIST image's is (darkest pixel 0, brightest 254 or 255), to see whether the detector uses the range.
 """
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from cgan.data import load_dataset  # noqa: E402
-from cgan.evaluation.detector import blur, two_sample_accuracy  # noqa: E402
-from cgan.evaluation.report import balanced_subset  # noqa: E402
-from cgan.export import load_generator  # noqa: E402
-from cgan.sampling import generate_dataset  # noqa: E402
+from cgan.data import load_dataset
+from cgan.evaluation.detector import blur, two_sample_accuracy
+from cgan.evaluation.report import balanced_subset
+from cgan.export import load_generator
+from cgan.sampling import generate_dataset
 
 
 def stretched(images: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Several generator EMAs from one training run: which half-life and ramp-up give the best samples.
 
-    python experiments/ema_sweep.py --out experiments/results/ema1 --ema 10000:0.1 --ema 20000:0.2 \\
+    python -m experiments.ema_sweep --out experiments/results/ema1 --ema 10000:0.1 --ema 20000:0.2 \\
         -- --max-steps 8344 --epochs 1000 --snapshot-every-images 44500
 
 Trains once with the given train.py flags (the run folder is OUT/run), and keeps beside the run's own
@@ -13,14 +13,29 @@ command. Training and evaluation use --threads CPU threads.
 """
 import argparse
 import copy
-import sys
+import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from experiments.ablation import COLUMNS, evaluate
 
-from ablation import COLUMNS, evaluate  # noqa: E402  (experiments/ is the script's folder, so on sys.path)
-from hooked_run import run_config, train_flags  # noqa: E402
+
+def train_flags(args: list[str]) -> list[str]:
+    """train.py's flags from what follows the experiment's own: a leading `--` dropped."""
+    return args[1:] if args[:1] == ["--"] else args
+
+
+def run_config(out: str, args: list[str], *, threads: int, description: str, fresh: tuple[str, ...] = ()):
+    """The run's TrainConfig (CPU, no model.onnx), resumed where OUT/run holds a checkpoint."""
+    flags = train_flags(args)
+    os.environ.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    import torch
+
+    from cgan.training.flags import parse_config
+    torch.set_num_threads(threads)
+    run = Path(out) / "run"
+    checkpoints = run / "checkpoints"
+    start = ["--resume"] if checkpoints.is_dir() and any(checkpoints.iterdir()) else list(fresh)
+    return parse_config([*flags, "--out-dir", str(run), "--device", "cpu", "--no-onnx", *start], description)
 
 
 def parse_ema(text: str) -> tuple[int, float]:

@@ -118,7 +118,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.fixture(scope="session")
 def app_url(tiny_export):
     """app.py serving the tiny generator on a free port (one server for the whole session)."""
-    from cgan.explorer.local_server import AppServer
+    from bench.local_server import AppServer
 
     ARTIFACTS.mkdir(exist_ok=True)
     server = AppServer(tiny_export, log_path=ARTIFACTS / "app-server.log").wait()

@@ -149,7 +149,7 @@ def view_call(url: str, data) -> dict:
 
 
 GOOD_VIEW = {"class_name": "Dress", "seed": 3, "side": 2, "truncation": 1.0, "mix_class": "Bag", "mix_weight": 0.25,
-             "sliders": [0.5, 0, 0, 0, 0, 0, 0, -1], "latent": ""}
+             **{f"direction_{i}": v for i, v in enumerate([0.5, 0, 0, 0, 0, 0, 0, -1])}, "latent": ""}
 
 
 def test_the_live_view_returns_pixels_and_the_top_classes(app_url):
@@ -167,7 +167,8 @@ def test_the_live_view_returns_pixels_and_the_top_classes(app_url):
     ({**GOOD_VIEW, "truncation": 1e9}, "truncation"),
     ({**GOOD_VIEW, "class_name": "Hat"}, "Hat"),
     ({**GOOD_VIEW, "mix_class": 3}, "mix_class"),
-    ({**GOOD_VIEW, "sliders": [9.0]}, "slider"),
+    ({**GOOD_VIEW, "direction_3": 9.0}, "slider"),
+    ({key: v for key, v in GOOD_VIEW.items() if key != "direction_7"}, "view takes"),
     ({**GOOD_VIEW, "latent": "z1.AAAA"}, "latent must be"),
     ({**GOOD_VIEW, "extra": 1}, "view takes"),
     ([1, 2, 3], "view takes"),

@@ -140,7 +140,7 @@ def test_ctrl_c_or_sigterm_keeps_every_finished_step(tmp_path, signum):
 def test_torchrun_with_two_processes_trains_and_only_rank_0_writes(tmp_path):
     # The default preset's gradient penalties (every 2nd step here) run outside DDP, their gradients averaged.
     out = tmp_path / "run"
-    from cgan.explorer.local_server import free_port
+    from bench.local_server import free_port
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
@@ -274,7 +274,7 @@ def test_app_refuses_a_bad_cache_limit_clearly(tiny_export, flag, value):
 
 
 def test_sigterm_ends_the_app_and_removes_its_private_folders(tiny_export, tmp_path):
-    from cgan.explorer.local_server import AppServer
+    from bench.local_server import AppServer
 
     temp = tmp_path / "tmp"
     temp.mkdir()

@@ -64,9 +64,6 @@ def test_model_card_names_each_design_choice_that_differs_from_the_plain_design(
     varied = card_text(export, "tester/varied")
     assert "without spectral norm" in varied and "a weight per position" not in varied
     assert "AC-GAN loss" in varied and "penalties" not in varied
-    config["d_norm"] = "batch"
-    (export / "config.json").write_text(json.dumps(config))
-    assert "BatchNorm in place of spectral norm" in card_text(export, "tester/batch")
 
 
 def test_the_token_is_in_no_pushed_file_and_no_log(hub, export, monkeypatch, capsys):

@@ -9,7 +9,7 @@ import torch
 
 from cgan.data import load_dataset
 from cgan.explorer.build import build_app
-from cgan.explorer.server import load_explorer
+from cgan.explorer.loading import load_explorer
 from cgan.export.model_card import card_text
 from cgan.training.distributed import Distributed
 from cgan.training.loop import Trainer

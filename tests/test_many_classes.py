@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from cgan.config import MAX_CLASS_NAME, MAX_CLASSES, ModelConfig
+from cgan.explorer.controls import GRID
 from cgan.explorer.endpoints import Endpoints
 from cgan.explorer.inference import GRID_CLASSES, Explorer
 from cgan.export import load_export, save_export
@@ -32,7 +33,8 @@ def test_the_class_grid_shows_a_bounded_number_of_rows(many, tmp_path):
     explorer, names = many
     pixels = explorer.class_grid(0, columns=6)
     assert len(pixels) == GRID_CLASSES * 6
-    html = Endpoints(explorer, nearest=None, gif_dir=tmp_path).class_grid_html(0)
+    html = Endpoints(explorer, nearest=None, gif_dir=tmp_path).class_grid_html(
+        {control.name: control.default for control in GRID} | {"seed": 0})
     assert html.count("<tr") == GRID_CLASSES and f"The first {GRID_CLASSES} of {MAX_CLASSES} classes" in html
     assert len(html) < 2_000_000
 

@@ -106,3 +106,23 @@ def test_files_and_functions_stay_short(path):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
             and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
     assert long == []
+
+
+def all_source_files() -> list[Path]:
+    """Every Python file outside tests/: the package, the entry points, the benchmarks and the experiments."""
+    return python_files() + sorted([*(ROOT / "bench").glob("*.py"), *(ROOT / "experiments").glob("*.py")])
+
+
+def test_nothing_edits_sys_path_or_imports_another_modules_private_names():
+    found = []
+    for path in all_source_files():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "path" and getattr(node.value, "id", "") == "sys":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: sys.path")
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] != "torch":
+                private = [alias.name for alias in node.names if alias.name.startswith("_") and alias.name != "__version__"]
+                if private and node.module.split(".")[0] in {"cgan", "bench", "experiments", "app", "train"}:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.module}.{', '.join(private)}")
+    assert found == []
+    assert (ROOT / "bench" / "__init__.py").is_file() and (ROOT / "experiments" / "__init__.py").is_file()

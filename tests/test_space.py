@@ -7,7 +7,7 @@ from gradio_client import Client
 from PIL import Image
 
 from cgan import push
-from cgan.explorer.local_server import AppServer
+from bench.local_server import AppServer
 from cgan.export import load_export
 from cgan.sampling import generate, to_uint8
 from conftest import ARTIFACTS

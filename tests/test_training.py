@@ -179,19 +179,6 @@ def test_train_step_returns_device_statistics_without_reading_them(tmp_path, sma
     assert torch.isfinite(stats).all()
 
 
-def test_a_batch_normed_discriminator_sees_real_and_fake_images_as_one_batch_in_both_updates(tmp_path, small_fashion):
-    trainer = make_trainer(tmp_path / "run", small_fashion, max_steps=2, d_norm="batch", gamma=0.1, penalty_every=1)
-    real, labels = trainer.batch(0, {})
-    seen = []
-    hook = trainer.discriminator.register_forward_hook(lambda module, args, out: seen.append(args[0].shape[0]))
-    stats = trainer.train_step(real, labels)
-    hook.remove()
-    assert seen == [2 * len(real), 2 * len(real)]  # D's update (with the penalties) and G's
-    assert torch.isfinite(stats).all() and stats[1] > 0  # G's loss was taken
-    trainer.fit()
-    assert trainer.step == 2
-
-
 def test_a_run_from_a_full_range_export_can_train_on_with_the_clipped_output(tmp_path, small_fashion):
     source = make_trainer(tmp_path / "source", small_fashion, max_steps=1, g_output="full-range").fit()
     export = make_trainer(tmp_path / "run", small_fashion, init_from=str(source), max_steps=1,
@@ -497,21 +484,3 @@ def test_starting_from_a_generator_of_another_design_is_refused_with_the_differe
                                                                                     tiny_export):
     with pytest.raises(ValueError, match="g_dim 8 there, 4 here"):
         make_trainer(tmp_path / "run", small_fashion, init_from=str(tiny_export), g_dim=4)
-
-
-def test_a_discriminator_that_read_the_image_alone_trains_on_with_the_dark_plane_and_keeps_it(
-        tmp_path, small_fashion, tiny_export):
-    exported = build_discriminator(load_export(tiny_export).config)
-    exported.load_state_dict(load_file(tiny_export / "discriminator.safetensors"))
-    run = make_trainer(tmp_path / "run", small_fashion, init_from=str(tiny_export), d_input="image+dark",
-                       max_steps=1)
-    images, condition = torch.rand(4, 1, 28, 28) * 2 - 1, one_hot(torch.arange(4), 10)
-    exported.eval(), run.discriminator.eval()
-    with torch.no_grad():  # the exported D's logits: the dark plane's weights start at zero
-        assert torch.allclose(exported(images, condition), run.discriminator(images, condition), atol=1e-5)
-    export = run.fit()
-    assert load_export(export).config.d_input == "image+dark"
-    on = make_trainer(tmp_path / "on", small_fashion, init_from=str(export), max_steps=1)
-    assert on.model_config.d_input == "image+dark"  # kept, so D carries on
-    trained = load_file(export / "discriminator.safetensors")
-    assert all(torch.equal(trained[k], v.cpu()) for k, v in on.discriminator.state_dict().items())

@@ -8,7 +8,7 @@ import torch
 import yaml
 
 from cgan.explorer.build import build_app
-from cgan.explorer.server import load_explorer
+from cgan.explorer.loading import load_explorer
 from cgan.export.model_card import card_text
 from cgan.text import html_text, markdown_text
 

@@ -48,7 +48,7 @@ def fit_detector(x: torch.Tensor, y: torch.Tensor, x_val: torch.Tensor, y_val: t
     torch.manual_seed(seed)
     model = Classifier(channels=x.shape[1], image_size=x.shape[2], num_classes=2)
     # 3e-4 in batches of 64: at 1e-3 in batches of 128 the detector stayed near chance on subtle differences
-    # and its held-out accuracy swung by 0.3 between epochs (docs/quality.md, "The detector's recipe").
+    # and its held-out accuracy swung by 0.3 between epochs (docs/evaluation.md, "The detector").
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     rng = torch.Generator().manual_seed(seed)
     best, best_state, best_epoch = -1.0, None, 0

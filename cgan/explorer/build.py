@@ -10,7 +10,11 @@ from cgan.explorer import assets, generate_view, instant
 from cgan.explorer.endpoints import Endpoints
 from cgan.explorer.inference import Explorer
 from cgan.explorer.result_files import Pruner, private_folder
-from cgan.explorer.server import CACHE_MB, CACHE_MINUTES, SLIDERS, LazyIndex, StrictBlocks, user_error
+from cgan.explorer.controls import CONTROLS, DETAILS, DIRECTIONS, GRID, SHARED, published
+from cgan.explorer.input_checks import StrictBlocks
+from cgan.explorer.loading import LazyIndex
+from cgan.explorer.rejections import user_error
+from cgan.explorer.server import CACHE_MB, CACHE_MINUTES
 from cgan.explorer.tabs import class_grid_tab, generate_tab, instant_tab, interpolate_tab, project_tab
 from cgan.text import markdown_text
 
@@ -64,17 +68,22 @@ def _api(endpoints: Endpoints, generate, grid, interpolation, project) -> None:
     """The stable API endpoints with named parameters, registered first so they own their names. Their own
     checks (cgan.values) see the request's values as sent: preprocess=False."""
     api_generate = gr.Button(visible=False)
-    api_generate.click(user_error(endpoints.generate_api), generate.controls, [generate.image, generate.fidelity],
-                       api_name="generate", preprocess=False)
+    api_generate.click(user_error(published(endpoints.generate_api, CONTROLS)), generate.controls,
+                       [generate.image, generate.fidelity], api_name="generate", preprocess=False)
     interpolation.run.click(user_error(endpoints.interpolate), interpolation.inputs,
                             [interpolation.gif, interpolation.strip], api_name="interpolate", preprocess=False)
-    grid_inputs = [generate.seed, generate.truncation, *generate.sliders, generate.latent]
-    grid.button.click(user_error(endpoints.class_grid), grid_inputs, grid.image, api_name="class_grid", preprocess=False)
+    grid.button.click(user_error(published(endpoints.class_grid, GRID)), _inputs(generate, GRID), grid.image,
+                      api_name="class_grid", preprocess=False)
     api_nearest = gr.Button(visible=False)
-    api_nearest.click(user_error(endpoints.nearest_images), generate.details,
+    api_nearest.click(user_error(published(endpoints.nearest_images, DETAILS)), generate.details,
                       [generate.nearest_gallery, generate.nearest_text], api_name="nearest", preprocess=False)
     project.run_upload.click(user_error(endpoints.project), [project.upload, project.class_name], project.outputs,
                              api_name="project", **PROJECTING)
+
+
+def _inputs(generate, controls) -> list:
+    """The Generate tab's components of these controls, in order."""
+    return [generate.by_name[control.name] for control in controls]
 
 
 def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> None:
@@ -86,17 +95,15 @@ def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> 
 
     def refresh_details(trigger):
         """Strips, nearest images and class grid: after a change settles (a slider's release, not every step)."""
-        trigger(user_error(endpoints.strips), generate.details, generate.strips, **SETTLED)
-        trigger(user_error(endpoints.nearest_images), generate.details,
+        trigger(user_error(published(endpoints.strips, DETAILS)), generate.details, generate.strips, **SETTLED)
+        trigger(user_error(published(endpoints.nearest_images, DETAILS)), generate.details,
                 [generate.nearest_gallery, generate.nearest_text], **SETTLED)
-        trigger(user_error(endpoints.class_grid_html),
-                [generate.seed, generate.truncation, *generate.sliders, generate.latent], grid.table, **SETTLED)
+        trigger(user_error(published(endpoints.class_grid_html, GRID)), _inputs(generate, GRID), grid.table,
+                **SETTLED)
 
-    for control in (generate.class_name, generate.seed, generate.truncation, generate.mix_class, generate.mix_weight,
-                    generate.latent):
-        refresh_details(control.change)
-    for slider in generate.sliders:
-        refresh_details(slider.release)
+    for control in DETAILS:  # a direction slider: once it is released, not at every step of a drag
+        component = generate.by_name[control.name]
+        refresh_details(component.release if control.kind == "direction" else component.change)
     # One listener for the page load and every control, so that its runs follow each other and the last
     # values win: two listeners could finish out of order and leave the load's frames on screen.
     gr.on([demo.load, *(control.change for control in interpolation.inputs)], user_error(endpoints.interpolate_all),
@@ -104,11 +111,10 @@ def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> 
     # A new seed leaves a projected latent behind.
     generate.randomize.click(lambda: (endpoints.random_seed(), ""), None, [generate.seed, generate.latent], **PRIVATE)
     generate.seed.input(lambda: "", None, generate.latent, **PRIVATE)
-    reset_event = generate.reset.click(lambda: [0.0] * SLIDERS, None, generate.sliders, **PRIVATE)
+    reset_event = generate.reset.click(lambda: [control.default for control in DIRECTIONS], None, generate.sliders,
+                                       **PRIVATE)
     refresh_details(reset_event.then)
-    loaded = demo.load(endpoints.restore, None,
-                       [generate.class_name, generate.seed, generate.truncation, *generate.sliders, generate.latent, tabs],
-                       **PRIVATE)
+    loaded = demo.load(endpoints.restore, None, [*_inputs(generate, SHARED), tabs], **PRIVATE)
     loaded.then(None, generate.controls, None, js=generate_view.TRIGGER_JS, **PRIVATE)
     refresh_details(loaded.then)
 
@@ -130,7 +136,8 @@ def _project_events(endpoints: Endpoints, tabs, project, generate, interpolation
         return user_error(checked)
 
     project.to_generate.click(
-        needs_projection(lambda latent, name: [name, latent, 1.0, *[0.0] * SLIDERS, gr.Tabs(selected="generate")]),
+        needs_projection(lambda latent, name: [name, latent, 1.0, *[c.default for c in DIRECTIONS],
+                                               gr.Tabs(selected="generate")]),
         found, [generate.class_name, generate.latent, generate.truncation, *generate.sliders, tabs], **PRIVATE)
     to_interpolation = needs_projection(
         lambda latent, name: [name, latent, gr.Accordion(open=True), gr.Tabs(selected="interpolate")])

@@ -1,7 +1,7 @@
 """What the app's events and API endpoints run: values in (as the page or an API call sends them), pictures out.
 
 Every function checks its values through the Explorer (cgan.values); a bad value raises ValueError, which
-`server.user_error` turns into a message for the user and one log line.
+`rejections.user_error` turns into a message for the user and one log line.
 """
 from __future__ import annotations
 
@@ -20,17 +20,18 @@ from cgan.explorer import assets
 from cgan.explorer import latent_code
 from cgan.explorer.inference import GRID_CLASSES, STRIP_VALUES, SUGGESTED, Explorer
 from cgan.explorer.pictures import gif_bytes, labelled_rows, png_data_uri
-from cgan.explorer.server import SLIDERS, LazyIndex, gpu, rejected, with_sliders
+from cgan.explorer.controls import BY_NAME as CONTROL_NAMES, SHARED, generation, sliders
+from cgan.explorer.loading import LazyIndex
+from cgan.explorer.rejections import rejected
+from cgan.explorer.server import gpu
 from cgan.explorer.uploads import read_image
 from cgan.files import write_bytes
 from cgan.sampling import grid_image, latents_for_seeds
 from cgan.text import markdown_text
-from cgan.values import MAX_SEED, SLIDER_RANGE, TRUNCATION
+from cgan.values import MAX_SEED
 
 GRID_COLUMNS = 6
-URL_KEYS = ["class", "seed", "psi", "z"] + [f"s{i}" for i in range(SLIDERS)]  # the shareable controls in a page URL
 INSTANT_KEYS = ("class_name", "seed", "truncation", "mix_class", "mix_weight", "sliders", "latent")
-VIEW_KEYS = ("class_name", "seed", "side", "truncation", "mix_class", "mix_weight", "sliders", "latent")
 
 
 def check_mix_class(mix_class) -> None:
@@ -39,9 +40,10 @@ def check_mix_class(mix_class) -> None:
 
 
 def read_request(name: str, request, keys: tuple[str, ...]) -> dict:
-    """A server function's one argument: an object with exactly `keys`, its sliders a list."""
-    if not isinstance(request, dict) or set(request) != set(keys) or not isinstance(request["sliders"], list):
-        raise ValueError(f"{name} takes {{{', '.join(keys)}}} with sliders a list, got {values.shown(request)}")
+    """A server function's one argument: an object with exactly `keys` (a "sliders" key a list)."""
+    if not isinstance(request, dict) or set(request) != set(keys) or not isinstance(request.get("sliders", []), list):
+        listed = ", ".join(keys) if len(keys) <= 8 else f"{', '.join(keys[:6])}, ..., {keys[-1]}"
+        raise ValueError(f"{name} takes an object with exactly {{{listed}}}, got {values.shown(request)}")
     return request
 
 
@@ -73,55 +75,48 @@ class Endpoints:
         for name in ("latent", "pixels", "view"):  # the page's server functions: gradio marks them, so plain functions
             setattr(self, name, functools.wraps(getattr(self, name))(_call(getattr(self, name))))
 
-    @with_sliders
-    def generate_api(self, class_name: str, seed: int, side: int = 1, truncation: float = 1.0, mix_class: str = "",
-                     mix_weight: float = 0.0, *sliders: float, latent: str = ""):
+    def generate_api(self, controls: dict):
         """Generate side x side images of a class (optionally mixed with a second class); a latent code from
         /project, when given, replaces the seed's latent (the first image's)."""
-        check_mix_class(mix_class)
-        pixels = self.explorer.generate(class_name, seed, side=side, truncation=truncation, sliders=sliders,
-                                        mix_class=mix_class or class_name, mix_weight=mix_weight, latent=latent)
-        return self.explorer.enlarge(pixels, columns=int(side)), self.explorer.predict(pixels[0])
+        check_mix_class(controls["mix_class"])
+        pixels = self.explorer.generate(**generation(controls))
+        return self.explorer.enlarge(pixels, columns=int(controls["side"])), self.explorer.predict(pixels[0])
 
-    @with_sliders
-    def class_grid(self, seed: int, truncation: float = 1.0, *sliders: float, latent: str = ""):
+    def class_grid(self, controls: dict):
         """Every class in a row (labelled), the same latents in each column (the first a latent code, if given)."""
-        pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders,
-                                          latent=latent)
+        pixels = self._grid(controls)
         return labelled_rows(pixels, self.names[:GRID_CLASSES], columns=GRID_COLUMNS, scale=2)
 
-    @with_sliders
-    def class_grid_html(self, seed: int, truncation: float = 1.0, *sliders: float, latent: str = ""):
+    def class_grid_html(self, controls: dict):
         """The class grid as a table: class names as text, one image strip per row, and a PNG download link."""
-        pixels = self.explorer.class_grid(seed, columns=GRID_COLUMNS, truncation=truncation, sliders=sliders,
-                                          latent=latent)
+        pixels = self._grid(controls)
         rows = "".join(assets.fill("class_grid_row.html", name=html.escape(name), src=png_data_uri(
             grid_image(pixels[i * GRID_COLUMNS:(i + 1) * GRID_COLUMNS], columns=GRID_COLUMNS, padding=1)))
             for i, name in enumerate(self.names[:GRID_CLASSES]))
         download = png_data_uri(labelled_rows(pixels, self.names[:GRID_CLASSES], columns=GRID_COLUMNS, scale=4))
         shown = (f"<p class='grid-note'>The first {GRID_CLASSES} of {len(self.names)} classes.</p>"
                  if len(self.names) > GRID_CLASSES else "")
-        return shown + assets.fill("class_grid.html", rows=rows, seed=int(seed), download=download)
+        return shown + assets.fill("class_grid.html", rows=rows, seed=int(controls["seed"]), download=download)
 
-    @with_sliders
-    def strips(self, class_name: str, seed: int, truncation: float = 1.0, mix_class: str | None = None,
-               mix_weight: float = 0.0, *sliders: float, latent: str = ""):
+    def _grid(self, controls: dict):
+        return self.explorer.class_grid(controls["seed"], columns=GRID_COLUMNS, truncation=controls["truncation"],
+                                        sliders=sliders(controls), latent=controls["latent"])
+
+    def strips(self, controls: dict):
         """What each slider does: the current image with one slider at -3 ... +3, a row per direction."""
-        pixels = self.explorer.direction_strips(class_name, seed, truncation=truncation, sliders=sliders,
-                                                mix_class=mix_class or class_name, mix_weight=mix_weight,
-                                                latent=latent)
+        check_mix_class(controls["mix_class"])
+        arguments = generation(controls)
+        del arguments["side"]
+        pixels = self.explorer.direction_strips(**arguments)
         strip = labelled_rows(pixels, [str(i + 1) for i in range(len(self.explorer.directions))],
                               columns=len(STRIP_VALUES), scale=2)
         return f'<img alt="each direction from -3 to +3" src="{png_data_uri(strip)}">'
 
-    @with_sliders
-    def nearest_images(self, class_name: str, seed: int, truncation: float = 1.0, mix_class: str = "",
-                       mix_weight: float = 0.0, *sliders: float, latent: str = ""):
+    def nearest_images(self, controls: dict):
         """The generated image's 3 nearest training images (evaluation-network features), with distances."""
-        check_mix_class(mix_class)
+        check_mix_class(controls["mix_class"])
         explorer = self.explorer
-        pixels = explorer.generate(class_name, seed, truncation=truncation, sliders=sliders,
-                                   mix_class=mix_class or class_name, mix_weight=mix_weight, latent=latent)
+        pixels = explorer.generate(**generation(controls))
         index = self.nearest.get() if self.nearest is not None else None
         if index is None:
             reason = self.nearest.error if self.nearest is not None else "no evaluation network is loaded"
@@ -186,11 +181,9 @@ class Endpoints:
         """The Generate tab's live path (generate.js): the image or grid at its own size as base64 RGBA bytes
         (the browser draws and enlarges it) and the evaluation network's top 3 classes; {"error": why} for bad values."""
         try:
-            r = read_request("view", request, VIEW_KEYS)
+            r = read_request("view", request, tuple(CONTROL_NAMES))
             check_mix_class(r["mix_class"])
-            pixels = self.explorer.generate(r["class_name"], r["seed"], side=r["side"], truncation=r["truncation"],
-                                            sliders=r["sliders"], mix_class=r["mix_class"] or r["class_name"],
-                                            mix_weight=r["mix_weight"], latent=r["latent"])
+            pixels = self.explorer.generate(**generation(r))
         except (ValueError, TypeError) as e:
             return {"error": rejected("view", str(e)).message}
         side, seed = int(r["side"]), int(r["seed"])  # both checked by explorer.generate
@@ -230,33 +223,34 @@ class Endpoints:
         return secrets.randbelow(MAX_SEED + 1)
 
     def restore(self, request: gr.Request):
-        """Controls from the page URL (?class=Dress&seed=7&psi=0.8&s0=1.5&z=LATENT_CODE), falling back to
-        defaults; a shared link opens the Generate tab."""
+        """The shared controls (controls.SHARED) from the page URL (?class=Dress&seed=7&psi=0.8&s0=1.5&z=CODE),
+        each falling back to its default; a shared link opens the Generate tab."""
         params = dict(request.query_params) if request is not None else {}
         unread = []  # what the link asked for that cannot be shown: said in a warning, not silently replaced
-        cls = params.get("class", self.names[0])
-        if cls not in self.names:
-            unread.append(f"class {markdown_text(cls, 40)} (no such class)")
-            cls = self.names[0]
-
-        def number(key, default, low, high, cast=float):
+        restored = []
+        for control in SHARED:
+            text = params.get(control.url)
             try:
-                value = cast(float(params.get(key, default)))
+                restored.append(self._from_url(control, text))
             except (ValueError, OverflowError):
-                value = None
-            if value is None or not low <= value <= high:
-                unread.append(f"{key}={markdown_text(params.get(key), 20)}")
-                return default
-            return value
-
-        try:
-            latent = latent_code.encode(self.explorer.check_latent(params["z"])) if "z" in params else ""
-        except ValueError:
-            unread.append("z (not a latent code of this model)")
-            latent = ""
-        restored = [cls, number("seed", 0, 0, MAX_SEED, int), number("psi", 1.0, *TRUNCATION)]
-        restored += [number(f"s{i}", 0.0, -SLIDER_RANGE, SLIDER_RANGE) for i in range(SLIDERS)] + [latent]
-        shared = any(key in params for key in URL_KEYS)
+                unread.append(f"{control.url}={markdown_text(text, 20)}")
+                restored.append(self._from_url(control, None))
         if unread:
             gr.Warning("The link's " + "; ".join(unread[:4]) + " could not be used: the defaults are shown instead.")
+        shared = any(control.url in params for control in SHARED)
         return restored + [gr.Tabs(selected="generate") if shared else gr.Tabs()]
+
+    def _from_url(self, control, text: str | None):
+        """A control's value from its URL parameter (None: its default); ValueError when it is not one."""
+        if control.kind == "class":
+            if text is not None and text not in self.names:
+                raise ValueError("no such class")
+            return self.names[0] if text is None else text
+        if control.kind == "latent":
+            return "" if text is None else latent_code.encode(self.explorer.check_latent(text))
+        if text is None:
+            return 0 if control.kind == "seed" else control.default
+        value = float(text)
+        if not control.low <= value <= control.high:
+            raise ValueError("out of range")
+        return int(value) if control.kind == "seed" else value

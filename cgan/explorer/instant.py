@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 
 from cgan.explorer.inference import Explorer
-from cgan.values import MAX_SEED, SLIDER_RANGE, TRUNCATION
+from cgan.values import MAX_SEED
 from cgan.sampling import latents_for_seeds
 from cgan.explorer import assets
+from cgan.explorer.controls import BY_NAME, DIRECTIONS, Control
 from cgan.explorer.fetch_runtime import VENDOR
 
 SCRIPT = assets.WEB / "instant.js"
@@ -42,9 +43,10 @@ def config(explorer: Explorer, first_seed: int = 0) -> dict:
             "size": generator.config.native_size, "channels": generator.config.channels, "max_seed": MAX_SEED}
 
 
-def _range(role: str, label: str, low: float, high: float, step: float, value: float, extra: str = "") -> str:
-    return assets.fill("range.html", role=role, label=html.escape(label), low=f"{low:g}", high=f"{high:g}",
-                       step=f"{step:g}", value=f"{value:g}", extra=extra)
+def _range(role: str, label: str, control: Control, extra: str = "") -> str:
+    """A range input with one control's range, step and default (controls.CONTROLS)."""
+    return assets.fill("range.html", role=role, label=html.escape(label), low=f"{control.low:g}",
+                       high=f"{control.high:g}", step=f"{control.step:g}", value=f"{control.default:g}", extra=extra)
 
 
 def markup(explorer: Explorer, model_path: Path | None, unavailable: str = "") -> str:
@@ -52,11 +54,10 @@ def markup(explorer: Explorer, model_path: Path | None, unavailable: str = "") -
     if model_path is None:
         return f'<p class="instant-status">The instant mode is unavailable: {html.escape(unavailable)}.</p>'
     sliders = "\n".join(
-        _range("direction", f"Direction {i + 1}: {text}", -SLIDER_RANGE, SLIDER_RANGE, 0.1, 0.0,
-               f'data-index="{i}" aria-label="direction {i + 1}"')
-        for i, text in enumerate(explorer.descriptions))
+        _range("direction", f"Direction {i + 1}: {text}", control, f'data-index="{i}" aria-label="direction {i + 1}"')
+        for i, (text, control) in enumerate(zip(explorer.descriptions, DIRECTIONS)))
     return assets.fill("instant.html", config=html.escape(json.dumps(config(explorer)), quote=True),
                        size=explorer.generator.config.native_size, max_seed=MAX_SEED,
                        options="".join(f"<option>{html.escape(name)}</option>" for name in explorer.class_names),
-                       psi=_range("psi", "Truncation ψ", *TRUNCATION, 0.05, 1.0),
-                       mix_weight=_range("mix-weight", "Mix weight", 0.0, 1.0, 0.05, 0.0), sliders=sliders)
+                       psi=_range("psi", "Truncation ψ", BY_NAME["truncation"]),
+                       mix_weight=_range("mix-weight", "Mix weight", BY_NAME["mix_weight"]), sliders=sliders)

@@ -6,7 +6,7 @@ its message and one log line, never a traceback.
 - The page's server functions (/gradio_api/component_server) must name a component that has them, a function it
   has, and nothing else; what they raise for bad values becomes a 400.
 - Queue calls by fn_index (/gradio_api/queue/join) must name an existing function, and their values pass the
-  rules of the components they feed (server.input_problem), the same rules for the page's events and the API.
+  rules of the components they feed (input_checks.input_problem), the same rules for the page's events and the API.
 - Forged queue ids (/gradio_api/queue/data, /gradio_api/call/NAME/ID) get a 404 before a stream starts.
 - Anything else that fails before the response starts is a 500 with one log line.
 """
@@ -21,7 +21,8 @@ from urllib.parse import parse_qs
 
 from gradio.exceptions import Error as GradioError
 
-from cgan.explorer.server import input_problem
+from cgan.explorer import gradio_internals
+from cgan.explorer.input_checks import input_problem
 from cgan.explorer.uploads import MAX_BYTES
 
 BODY_TIMEOUT = 10.0  # seconds to wait for each chunk of a request body
@@ -84,8 +85,7 @@ class RequestGuard:
 
     def server_functions(self) -> dict[int, set[str]]:
         if self._server_fns is None:
-            self._server_fns = {c["id"]: set(c["props"]["server_fns"]) for c in self.blocks.config["components"]
-                                if c.get("props", {}).get("server_fns")}
+            self._server_fns = gradio_internals.server_functions(self.blocks)
         return self._server_fns
 
     def check_server_function(self, request: dict[str, Any]) -> None:
@@ -103,7 +103,7 @@ class RequestGuard:
         index = request.get("fn_index")
         if index is None:
             return  # named calls are matched by Gradio, then checked by StrictBlocks
-        block_fn = self.blocks.fns.get(index) if type(index) is int else None
+        block_fn = gradio_internals.function_at(self.blocks, index)
         if block_fn is None:
             raise Rejected(404, f"no function with fn_index {str(index)[:20]}")
         data = request.get("data")
@@ -113,16 +113,11 @@ class RequestGuard:
             raise Rejected(400, problem)
 
     def check_stream(self, path: str, query: str) -> None:
-        queue = self.blocks._queue
         if path.rstrip("/").endswith("/gradio_api/queue/data"):
-            session = parse_qs(query).get("session_hash", [""])[0]
-            if session not in queue.pending_messages_per_session:
+            if not gradio_internals.session_known(self.blocks, parse_qs(query).get("session_hash", [""])[0]):
                 raise Rejected(404, "no such session in the queue")
-        elif m := CALL_EVENT.search(path):
-            event = m["event"]
-            if event not in queue.event_ids_to_events and not any(
-                    event in ids for ids in queue.pending_event_ids_session.values()):
-                raise Rejected(404, "no such event")
+        elif (m := CALL_EVENT.search(path)) and not gradio_internals.event_known(self.blocks, m["event"]):
+            raise Rejected(404, "no such event")
 
 
 def parse_object(body: bytes) -> dict[str, Any]:

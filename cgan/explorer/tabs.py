@@ -9,8 +9,8 @@ import gradio as gr
 from cgan.explorer import generate_view, instant
 from cgan.explorer.endpoints import Endpoints
 from cgan.explorer.inference import SUGGESTED
-from cgan.explorer.server import SLIDERS
-from cgan.values import FRAMES, MAX_GRID_SIDE, MAX_SEED, SLIDER_RANGE, TRUNCATION
+from cgan.explorer.controls import CONTROLS, DETAILS, DIRECTIONS, Control
+from cgan.values import FRAMES, MAX_SEED
 
 
 def instant_tab(endpoints: Endpoints, model_path: Path | None, unavailable: str) -> None:
@@ -38,32 +38,47 @@ def _seed_box(label: str, elem_id: str, value: int = 0) -> gr.Number:
     return gr.Number(value, label=label, precision=None, step=1, minimum=0, maximum=MAX_SEED, elem_id=elem_id)
 
 
+def _control(control: Control, names: list[str], labels: list[str]):
+    """The component of one row of controls.CONTROLS."""
+    if control.kind == "class":
+        return _class_dropdown(names, control.label, control.elem_id)
+    if control.kind == "seed":
+        return _seed_box(control.label, control.elem_id)
+    if control.kind == "latent":
+        return _latent_box(control.label, control.elem_id)
+    index = DIRECTIONS.index(control) if control.kind == "direction" else -1
+    label = labels[index] if 0 <= index < len(labels) else control.label
+    return gr.Slider(control.low, control.high, value=control.default, step=control.step, label=label,
+                     elem_id=control.elem_id)
+
+
 def generate_tab(endpoints: Endpoints) -> SimpleNamespace:
-    """Controls on the left; the live image, the direction strips and the memorisation check on the right."""
+    """Controls on the left (controls.CONTROLS, in order); the live image, the direction strips and the
+    memorisation check on the right."""
     explorer, names = endpoints.explorer, endpoints.names
     labels = [f"Direction {i + 1}: {text}" for i, text in enumerate(explorer.descriptions)]
-    tab = SimpleNamespace()
+    tab = SimpleNamespace(by_name={})
+
+    def place(group: str) -> None:
+        for control in (c for c in CONTROLS if c.group == group):
+            if control.kind == "seed":
+                with gr.Row():
+                    tab.by_name[control.name] = _control(control, names, labels)
+                    tab.randomize = gr.Button("Random seed", elem_id="random-seed", scale=0)
+            else:
+                tab.by_name[control.name] = _control(control, names, labels)
+
     with gr.Tab("Generate", id="generate"), gr.Row():
         with gr.Column(scale=1):
-            tab.class_name = _class_dropdown(names, "Class", "class")
-            with gr.Row():
-                tab.seed = _seed_box("Seed", "seed")
-                tab.randomize = gr.Button("Random seed", elem_id="random-seed", scale=0)
-            tab.side = gr.Slider(1, MAX_GRID_SIDE, value=1, step=1, label="Grid side (1 = single image)", elem_id="side")
-            tab.truncation = gr.Slider(*TRUNCATION, value=1.0, step=0.05, label="Truncation ψ", elem_id="psi")
+            place("main")
             with gr.Accordion("Class mixing", open=False):
-                tab.mix_class = _class_dropdown(names, "Second class", "mix-class")
-                tab.mix_weight = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Mix weight (0 = first class only)",
-                                           elem_id="mix-weight")
-            tab.sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1,
-                                     label=labels[i] if i < len(labels) else f"Direction {i + 1}",
-                                     elem_id=f"slider-{i}") for i in range(SLIDERS)]
+                place("mixing")
+            place("directions")
             tab.reset = gr.Button("Reset sliders", elem_id="reset")
-            tab.latent = _latent_box("Projected latent (replaces the seed's; from the Project tab)", "latent")
         with gr.Column(scale=1):
             # The live image and readout (generate.js asks `view` on every change of a control).
             gr.HTML(generate_view.markup(explorer.scale), elem_id="image", label="Generated",
-                    js_on_load=generate_view.SCRIPT.read_text(), server_functions=[endpoints.view])
+                    js_on_load=generate_view.SCRIPT, server_functions=[endpoints.view])
             tab.image = gr.Image(type="pil", format="png", image_mode=None, visible=False)  # /generate's output
             tab.fidelity = gr.Label(num_top_classes=3, visible=False)  # /generate's output
             gr.Markdown("**What each slider does:** the image above with one slider at −3 … +3, a row per direction")
@@ -73,9 +88,11 @@ def generate_tab(endpoints: Endpoints) -> SimpleNamespace:
                     label="3 nearest training images (training-set index · feature distance)", columns=3, height=200,
                     elem_id="nearest", elem_classes="pixelated", object_fit="contain")
                 tab.nearest_text = gr.Markdown(elem_id="nearest-text")
-    tab.controls = [tab.class_name, tab.seed, tab.side, tab.truncation, tab.mix_class, tab.mix_weight, *tab.sliders,
-                    tab.latent]
-    tab.details = [tab.class_name, tab.seed, tab.truncation, tab.mix_class, tab.mix_weight, *tab.sliders, tab.latent]
+    tab.controls = [tab.by_name[control.name] for control in CONTROLS]
+    tab.details = [tab.by_name[control.name] for control in DETAILS]
+    tab.sliders = [tab.by_name[control.name] for control in DIRECTIONS]
+    for name in ("class_name", "seed", "truncation", "mix_class", "mix_weight", "latent"):
+        setattr(tab, name, tab.by_name[name])
     return tab
 
 

@@ -41,8 +41,6 @@ def _design_text(config, optimizer: dict[str, Any]) -> str:
         notes.append("a discriminator head with a weight per position")
     if config.d_norm == "none":
         notes.append("a discriminator without spectral norm")
-    elif config.d_norm == "batch":
-        notes.append("a discriminator with BatchNorm in place of spectral norm")
     if config.d_classifier and optimizer.get("aux_g_weight") == 0:
         notes.append("a discriminator that also learns the classes (an auxiliary classifier head) without pushing "
                      "the generator towards them")

@@ -19,9 +19,7 @@ from cgan.export import load_generator
 from cgan.export.model_card import MAX_LINEAGE
 from cgan.export.names import DISCRIMINATOR_NAME
 from cgan.files import atomic_path
-from cgan.models import build_discriminator, build_generator, dark_input_weights, plain_discriminator_weights
-from cgan.training.wider_discriminator import wider_discriminator_weights
-from cgan.training.wider_generator import wider_generator
+from cgan.models import build_discriminator, plain_discriminator_weights
 
 PATTERN = re.compile(r"^step-(\d+)\.pt$")
 KEEP = 2  # newest checkpoints kept; older ones are deleted once a newer one is safely on disk
@@ -78,8 +76,8 @@ def load_latest(out_dir: str | os.PathLike, map_location: str | torch.device = "
 
 
 GENERATOR_FIELDS = ("arch", "z_dim", "class_names", "channels", "image_size", "native_size", "g_dim", "g_norm",
-                    "g_upsample", "g_refine")  # what decides the generator's weights
-DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_norm", "d_head", "d_classifier", "d_input")  # and D's, beside
+                    "g_upsample")  # what decides the generator's weights
+DISCRIMINATOR_FIELDS = ("d_dim", "d_conditioning", "d_depth", "d_norm", "d_head", "d_classifier")  # and D's, beside
 
 
 MAX_TEXT = 200  # characters of a text field kept from a starting generator's record
@@ -140,52 +138,31 @@ def started_from(state: dict[str, Any], init_from: str | None) -> dict[str, Any]
 
 
 def choices_to_start_from(model_config: ModelConfig, config: TrainConfig, resuming: bool) -> ModelConfig:
-    """A new --init-from run keeps three choices of the generator it starts from, each unless its flag names one:
-    the output step (g_output, which has no weights), as the preset's would quietly change how the trained weights
-    draw; its residual blocks (g_refine), which the preset would drop; and what its discriminator read (d_input),
-    so that D carries on rather than starting afresh."""
-    if not config.init_from or resuming:
+    """A new --init-from run keeps the output step (g_output, which has no weights) of the generator it starts
+    from unless --g-output names one, as the preset's would quietly change how the trained weights draw."""
+    if not config.init_from or resuming or config.g_output is not None:
         return model_config
-    theirs = load_generator(config.init_from).config
-    kept = {name: getattr(theirs, name) for name in ("g_output", "g_refine", "d_input") if getattr(config, name) is None}
-    return dataclasses.replace(model_config, **kept)
+    return dataclasses.replace(model_config, g_output=load_generator(config.init_from).config.g_output)
 
 
 def networks_to_start_from(weights: str, model_config: ModelConfig,
                            device: torch.device) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
     """The weights of a trained generator (export folder or Hub repo) for a new run's G, and of the discriminator
     it was trained against for D when the export has one of this run's design (else None: D starts afresh), and
-    how it was trained (inherited_record).
-    A spectral-norm discriminator also starts a run with d_norm="none": its weights become the plain ones that
-    compute the same logits, which the gradient penalties alone then keep in check; and one that read the image
-    alone starts a run with d_input="image+dark", its weights for the dark planes at zero (the same logits). A
-    convolutional generator also starts a run with a larger g_dim, widened to draw the same images (wider_generator),
-    or with more g_refine blocks, the new ones passing their input through; its discriminator starts one with a
-    larger d_dim, widened to compute the same logits (wider_discriminator).
-    ValueError when the generator's design or classes differ from the run's."""
+    how it was trained (inherited_record). A spectral-norm discriminator also starts a run with d_norm="none": its
+    weights become the plain ones that compute the same logits, which the gradient penalties alone then keep in
+    check. ValueError when the generator's design or classes differ from the run's."""
     theirs, ours = load_generator(weights, device=device), model_config.to_dict()
-    wider = model_config.arch != "paper" and model_config.g_dim > theirs.config.g_dim
-    deeper = model_config.g_refine > theirs.config.g_refine
     differ = [f"{name} {getattr(theirs.config, name)!r} there, {ours[name]!r} here" for name in GENERATOR_FIELDS
-              if getattr(theirs.config, name) != ours[name] and not (wider and name == "g_dim")
-              and not (deeper and name == "g_refine")]
+              if getattr(theirs.config, name) != ours[name]]
     if differ:
         raise ValueError(f"--init-from {weights}: that generator differs from this run's ({'; '.join(differ)}); "
                          "give the model flags it was trained with")
     record = inherited_record(theirs)
-    if wider:
-        g_state = wider_generator(theirs.cpu(), model_config).to(device).state_dict()
-    elif deeper:  # the new residual blocks as built: their last conv at zero passes the trained features on
-        g_state = build_generator(model_config).to(device).state_dict() | theirs.state_dict()
-    else:
-        g_state = theirs.state_dict()
+    g_state = theirs.state_dict()
     d_file = theirs.source_folder / DISCRIMINATOR_NAME
     unnormed = theirs.config.d_norm == "spectral" and ours["d_norm"] == "none"
-    undark = theirs.config.d_input == "image" and ours["d_input"] == "image+dark"
-    widened = model_config.arch != "paper" and model_config.d_dim > theirs.config.d_dim
-    d_config = dataclasses.replace(model_config, **({"d_norm": "spectral"} if unnormed else {}),
-                                   **({"d_input": "image"} if undark else {}),
-                                   **({"d_dim": theirs.config.d_dim} if widened else {}))
+    d_config = dataclasses.replace(model_config, d_norm="spectral") if unnormed else model_config
     if not d_file.is_file() or any(getattr(theirs.config, name) != getattr(d_config, name)
                                    for name in DISCRIMINATOR_FIELDS):
         return g_state, None, record
@@ -193,11 +170,6 @@ def networks_to_start_from(weights: str, model_config: ModelConfig,
         d_state = load_checked(d_file, expected_shapes(lambda: build_discriminator(d_config)))
     except ValueError as e:
         raise ValueError(f"--init-from {weights}: {DISCRIMINATOR_NAME}: {e}") from None
-    if widened:
-        narrow, d_config = d_config, dataclasses.replace(d_config, d_dim=model_config.d_dim)
-        d_state = wider_discriminator_weights(d_state, narrow, d_config)
-    if undark:
-        d_state = dark_input_weights(d_state, dataclasses.replace(d_config, d_input="image+dark"))
     if unnormed:
         d_state = plain_discriminator_weights(d_state, model_config)
     return g_state, {name: tensor.to(device) for name, tensor in d_state.items()}, record

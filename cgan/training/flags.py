@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from cgan.checked_weights import read_small_json
-from cgan.config import ModelConfig, TrainConfig
+from cgan.config import ModelConfig, TrainConfig, without_retired
 
 _TYPES = {"str": str, "int": int, "float": float}
 
@@ -73,6 +73,7 @@ def read_saved_run(path: Path) -> dict:
         values = run.get(section, {})
         if not isinstance(values, dict):
             raise ValueError(f"{path}: {section!r} should be an object, got {type(values).__name__}")
+        values = run[section] = without_retired(values, f"{path}: {section}") if section in run else values
         types = _MODEL_TYPES if section == "model" else _FIELD_TYPES
         known = types if section == "train" else {name: types[name] for name in _RESOLVED[section]}
         for name, value in values.items():
@@ -100,14 +101,13 @@ _MODEL_TYPES = {f.name: f.type for f in dataclasses.fields(ModelConfig)}
 _RESUMABLE = {f.name for f in dataclasses.fields(TrainConfig)} - {"resume", "overwrite", "out_dir", "device"}
 # Choices a run left to its preset, taken from what the preset resolved to when the run started: a preset
 # changed since (e.g. a new default batch size) must not change a run that is being continued.
-_RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_refine",
-                       "g_output", "d_norm", "d_head", "d_input"),
+_RESOLVED = {"model": ("z_dim", "g_dim", "d_dim", "d_conditioning", "d_depth", "g_norm", "g_upsample", "g_output",
+                       "d_norm", "d_head"),
              "optimizer": ("loss", "aux_weight", "aux_g_weight", "lr", "lr_d", "lr_decay", "lr_decay_start", "batch_size", "batch_ramp", "epochs", "beta1")}
 
 
 # What a run saved before a setting existed trained with.
-_BEFORE_IT_EXISTED = {"aux_weight": 0.0, "d_norm": "spectral", "d_head": "pooled", "g_output": "tanh", "d_input": "image",
-                      "g_refine": 0, "batch_ramp": 1}
+_BEFORE_IT_EXISTED = {"aux_weight": 0.0, "d_norm": "spectral", "d_head": "pooled", "g_output": "tanh", "batch_ramp": 1}
 # Settings that, before they existed, always equalled another one.
 _FOLLOWED_BEFORE_IT_EXISTED = {"aux_g_weight": "aux_weight"}
 

@@ -271,14 +271,9 @@ class Trainer:
         self.discriminator.requires_grad_(False)
         with self.autocast():
             aux_g_weight = optim["aux_g_weight"]
-            if self.model_config.d_norm == "batch":  # BatchNorm: D sees the fakes only beside the real half
-                logits, classes = discriminate(nets.d_for_g, torch.cat([real, fake]), conditions, aux_g_weight)
-                logits_real, logits = logits.chunk(2)
-                classes = None if classes is None else classes[real.shape[0]:]
-            else:
-                logits, classes = discriminate(nets.d_for_g, fake, condition, aux_g_weight)
-            # The relativistic loss pairs each fake with its real image's logit; without BatchNorm, the logit
-            # from D's update just made: one optimiser step old, which saves a discriminator pass on the real half.
+            logits, classes = discriminate(nets.d_for_g, fake, condition, aux_g_weight)
+            # The relativistic loss pairs each fake with its real image's logit, the one from D's update just
+            # made: one optimiser step old, which saves a discriminator pass on the real half.
             loss_g = generator_loss(loss_kind, logits.float(), logits_real.float().detach())
             if aux_g_weight:
                 loss_g = loss_g + aux_g_weight * F.cross_entropy(classes.float(), labels.long())

@@ -6,9 +6,9 @@
 //
 // Runs as the js_on_load of the Generate tab's gr.HTML (#image): `element` is the component and
 // `server.view` the Python function. The controls' values arrive through window.cganGenerate.show(values),
-// called by app.py's JS-only change events (generate_view.CHANGE_JS) with the values in the order
-// class, seed, side, ψ, second class, mix weight, directions..., projected latent. Values that came before this tab was first
-// opened wait in window.cganGenerate.latest. One request at a time: changes made while one is out are
+// called by the JS-only change events (generate_view.CHANGE_JS) with one object keyed by the names of
+// controls.CONTROLS, which is also what the request sends. Values that came before this tab was first opened wait
+// in window.cganGenerate.latest. One request at a time: changes made while one is out are
 // coalesced, and the newest is sent when it returns. A drag of a range slider is also seen directly (its DOM
 // `input` event, before Gradio's change event reaches the page code: measured ≈ 6 ms earlier); the change
 // event that follows with the same values is then skipped. Update times (ms, change to image drawn) are kept
@@ -61,12 +61,10 @@
   }
 
   async function fetchAndShow(values) {
-    const [class_name, seed, side, truncation, mix_class, mix_weight, ...rest] = values;
-    const sliders = rest.slice(0, -1), latent = rest.at(-1);  // a projected latent code comes last
     const started = performance.now();
     let answer;
     try {
-      answer = await ask({ class_name, seed, side, truncation, mix_class, mix_weight, sliders, latent });
+      answer = await ask(values);
     } catch (error) {
       status.textContent = `The server did not answer: ${error}`;
       wanted = null;  // the same values again are a retry
@@ -121,19 +119,17 @@
     link.href = large.toDataURL("image/png");
   });
 
-  // Range sliders by elem_id -> their place in the values (app.py's `controls` order); direction k
-  // (elem_id slider-k) comes after the six other controls.
-  const ranges = { side: 2, psi: 3, "mix-weight": 5 };
-  const rangeSelector = "#side, #psi, #mix-weight, [id^='slider-']";
-  const placeOf = (id) => ranges[id] ?? (id?.startsWith("slider-") ? 6 + Number(id.slice(7)) : undefined);
+  // The range sliders' elements (controls.CONTROLS: elem_id -> name).
+  const CONTROLS = __CONTROLS__;
+  const ranges = new Map(CONTROLS.filter((c) => c.kind === "range" || c.kind === "direction")
+    .map((c) => [c.elem_id, c.name]));
+  const rangeSelector = [...ranges.keys()].map((id) => `#${CSS.escape(id)}`).join(", ");
   document.addEventListener("input", (event) => {
     const target = event.target;
     if (!state.latest || !(target instanceof HTMLInputElement) || target.type !== "range") return;
-    const place = placeOf(target.closest(rangeSelector)?.id);
-    if (!Number.isInteger(place) || place >= state.latest.length) return;
-    const values = [...state.latest];
-    values[place] = Number(target.value);
-    show(values);
+    const name = ranges.get(target.closest(rangeSelector)?.id);
+    if (name === undefined) return;
+    show({ ...state.latest, [name]: Number(target.value) });
   }, true);
 
   state.show = show;
