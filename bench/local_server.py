@@ -19,17 +19,18 @@ def free_port() -> int:
 
 
 class AppServer:
-    """app.py of the repository (or of `root`, e.g. a Space's files) serving `weights` (None: its own default)."""
+    """app.py of the repository (or of `root`, e.g. a Space's files) serving `weights` (None: its own default), run by
+    `python` (another environment's interpreter, e.g. one where cgan is installed)."""
 
     def __init__(self, weights: str | Path | None, *, log_path: Path, extra_env: dict | None = None,
-                 root: Path = ROOT):
+                 root: Path = ROOT, python: str = sys.executable):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONPATH": str(root), "GRADIO_ANALYTICS_ENABLED": "False",
                "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", **(extra_env or {})}
         self.log = open(log_path, "w")
         choice = ["--weights", str(weights)] if weights is not None else []
-        self.process = subprocess.Popen([sys.executable, "app.py", *choice, "--port", str(self.port), "--device", "cpu"],
+        self.process = subprocess.Popen([python, "app.py", *choice, "--port", str(self.port), "--device", "cpu"],
                                         cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait(self, timeout: float = 120) -> "AppServer":

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cgan import run_layout
 from cgan.evaluation.report import evaluate_generator
 from cgan.export import load_export
 
@@ -39,11 +40,11 @@ def cpu_name() -> str:
 
 def train(run: Path, minutes: float, seed: int, extra: list[str]) -> None:
     """Train (or resume) one complete schedule of `minutes` into `run`, unless its export is already there."""
-    if (run / "export" / "model.safetensors").is_file():
+    if (run / run_layout.EXPORT / "model.safetensors").is_file():
         return
     command = [sys.executable, "train.py", "--out-dir", str(run), "--max-minutes", str(minutes), "--seed", str(seed),
                "--no-onnx", *extra]
-    if (run / "checkpoints").is_dir():
+    if (run / run_layout.CHECKPOINTS).is_dir():
         command.append("--resume")
     print("$ " + " ".join(command), flush=True)
     subprocess.run(command, check=True)
@@ -56,7 +57,7 @@ def measure(run: Path, *, per_class: int, detector_seeds: list[int]) -> dict:
         saved = json.loads(cached.read_text())
         if saved.get("per_class") == per_class and saved.get("detector_seeds") == detector_seeds:
             return saved
-    generator = load_export(run / "export")
+    generator = load_export(run / run_layout.EXPORT)
     training = generator.metadata["training"]
     result = evaluate_generator(generator, per_class=per_class, gan_train=False, detector_seeds=detector_seeds,
                                 progress=False)

@@ -15,13 +15,14 @@ from cgan.devices import pick_device
 from cgan.evaluation.classifier import SHIPPED_EVALUATOR
 from cgan.evaluation.report import evaluate_generator, format_table
 from cgan.export import WeightsError, load_generator
-from cgan.export.names import METRICS_NAME
+from cgan.export.names import EVALUATOR_WEIGHTS_NAME, METRICS_NAME
 
 
 def main(argv=None) -> int:
     parser = generator_parser(__doc__)
     parser.add_argument("--per-class", type=int, default=1000, help="generated images per class")
-    parser.add_argument("--evaluator", default=str(SHIPPED_EVALUATOR), help="folder with evaluator.safetensors/.json")
+    parser.add_argument("--evaluator", default=None, help="folder with evaluator.safetensors/.json (default: the "
+                        "generator's own folder when it holds one, else the repository's weights/)")
     parser.add_argument("--seed", type=int, default=0, help="first latent seed: the images use seeds SEED, SEED+1, ... (one per image), so "
                         "another draw that shares none of them starts at least PER_CLASS x classes away (10000 for "
                         "Fashion-MNIST at 1000 per class); also picks the real training subset of the floors")
@@ -39,7 +40,9 @@ def main(argv=None) -> int:
         parser.error("--per-class must be at least 10 (k-NN manifolds need neighbours)")
     try:
         generator = load_generator(args.weights, revision=args.revision, device=pick_device(args.device))
-        result = evaluate_generator(generator, evaluator_dir=args.evaluator, per_class=args.per_class, seed=args.seed,
+        own = generator.source_folder
+        evaluator = args.evaluator or (own if (own / EVALUATOR_WEIGHTS_NAME).is_file() else SHIPPED_EVALUATOR)
+        result = evaluate_generator(generator, evaluator_dir=evaluator, per_class=args.per_class, seed=args.seed,
                                     truncation=args.truncation, gan_train=not args.no_gan_train,
                                     data_dir=args.data_dir, detector_seeds=args.detector_seeds)
     except (WeightsError, DataNotFoundError, FileNotFoundError, ValueError) as e:

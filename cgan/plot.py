@@ -13,11 +13,12 @@ import json
 import sys
 from pathlib import Path
 
+from cgan import run_layout
 from cgan.console import fail
 from cgan.export.names import METRICS_NAME
 from cgan.files import atomic_path
 
-CURVES_NAME = "curves.png"
+CURVES_NAME = run_layout.CURVES
 PANELS = [("losses", ("loss_d", "loss_g")), ("discriminator logits", ("d_real", "d_fake")),
           ("learning rate", ("lr",)), ("images / s", ("images_per_s",))]
 QUALITY = [("snapshot FID / its floor", ("fid_vs_floor", "ae_fid_vs_floor")),
@@ -26,7 +27,7 @@ QUALITY = [("snapshot FID / its floor", ("fid_vs_floor", "ae_fid_vs_floor")),
 
 def read_log(run: Path) -> list[dict]:
     """The run's log lines; a torn last line (a run killed mid-write) is skipped."""
-    path = run / "log.jsonl"
+    path = run / run_layout.LOG
     if not path.is_file():
         raise FileNotFoundError(f"{run}: no log.jsonl; is this a run folder (train.py --out-dir)?")
     records = []
@@ -46,7 +47,7 @@ def read_log(run: Path) -> list[dict]:
 def read_snapshot_metrics(run: Path) -> list[tuple[int, dict]]:
     """(images seen, metrics) of each evaluated snapshot, in order."""
     found = []
-    for path in sorted((run / "snapshots").glob(f"images-*/{METRICS_NAME}")):
+    for path in sorted((run / run_layout.SNAPSHOTS).glob(f"images-*/{METRICS_NAME}")):
         try:
             metrics = json.loads(path.read_text())
             images = int(path.parent.name.removeprefix("images-"))

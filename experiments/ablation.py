@@ -25,6 +25,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cgan import run_layout
+
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ("class_consistency", "fid", "intra_fid", "precision", "recall")
 
@@ -37,10 +39,10 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
 def train(name: str, flags: list[str], *, out: Path, steps: int, threads: int, device: str) -> Path:
     """Train one variant to `steps` (resuming if it was interrupted); returns its export folder."""
     run = out / name
-    export = run / "export"
+    export = run / run_layout.EXPORT
     if (export / "model.safetensors").is_file():
         return export
-    resume = ["--resume"] if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()) else ["--overwrite"]
+    resume = ["--resume"] if (run / run_layout.CHECKPOINTS).is_dir() and any((run / run_layout.CHECKPOINTS).iterdir()) else ["--overwrite"]
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     cmd = [sys.executable, str(ROOT / "train.py"), "--out-dir", str(run), "--max-steps", str(steps),
            "--epochs", "1000", "--device", device, "--compile", "off", *resume, *flags]
@@ -86,7 +88,7 @@ def main():
         export = train(name, flags, out=out, steps=args.images // batch, device=args.device,
                        threads=args.threads or (1 if args.parallel > 1 else 2))
         result = evaluate(export, per_class=args.per_class, device=args.device)
-        log = [json.loads(line) for line in (out / name / "log.jsonl").read_text().splitlines()]
+        log = [json.loads(line) for line in (out / name / run_layout.LOG).read_text().splitlines()]
         rate = sorted(r["images_per_s"] for r in log)[len(log) // 2]
         print(f"{name}: done in {time.perf_counter() - started:.0f} s: FID {result['fid']:.2f}, "
               f"recall {result['recall']:.3f}, consistency {result['class_consistency']:.3f}", file=sys.stderr, flush=True)

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from cgan import run_layout
 from cgan.checked_weights import expected_shapes, load_checked
 from cgan.config import ModelConfig, TrainConfig
 from cgan.export import load_generator
@@ -26,7 +27,7 @@ KEEP = 2  # newest checkpoints kept; older ones are deleted once a newer one is 
 
 
 def checkpoint_dir(out_dir: str | os.PathLike) -> Path:
-    return Path(out_dir) / "checkpoints"
+    return Path(out_dir) / run_layout.CHECKPOINTS
 
 
 def save_checkpoint(out_dir: str | os.PathLike, step: int, state: dict[str, Any]) -> Path:

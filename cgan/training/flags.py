@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Callable, Sequence
 
+from cgan import run_layout
 from cgan.checked_weights import read_small_json
 from cgan.config import ModelConfig, TrainConfig, without_retired
 
@@ -42,7 +43,7 @@ def parse_config(argv: Sequence[str] | None, description: str) -> TrainConfig:
     args = parser.parse_args(argv)
     config = TrainConfig(**vars(args))
     if config.resume:
-        saved_path = Path(config.out_dir) / "config.json"
+        saved_path = Path(config.out_dir) / run_layout.RUN_CONFIG
         if saved_path.is_file():
             explicit = _explicit_flags(parser, argv)
             try:

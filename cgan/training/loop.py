@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from cgan import run_layout
 from cgan.config import ModelConfig, TrainConfig, resolve
 from cgan.data import Dataset, load_dataset
 from cgan.files import write_json
@@ -62,7 +63,7 @@ class Trainer:
                                        native_size=self.dataset.size, device_type=device.type)
         self.model_config = checkpoints.choices_to_start_from(resolved, config, self.resuming)
         self.out_dir = Path(config.out_dir)
-        self.export_dir = Path(config.export_dir) if config.export_dir else self.out_dir / "export"
+        self.export_dir = Path(config.export_dir) if config.export_dir else self.out_dir / run_layout.EXPORT
         self.hooks: dict[str, list[Callable]] = {name: [] for name in HOOKS}
 
         torch.manual_seed(config.seed)  # same initial weights on every rank
@@ -181,7 +182,7 @@ class Trainer:
         self.synced_train_seconds = self.train_seconds
         self.started_from = checkpoints.started_from(state, self.config.init_from)
         if self.info.is_main:
-            truncate_log(self.out_dir / "log.jsonl", self.step)
+            truncate_log(self.out_dir / run_layout.LOG, self.step)
 
     def _check_room(self) -> None:
         """Before step 0: OUT_DIR and the export folder are writable and hold a checkpoint and an export."""
@@ -316,10 +317,10 @@ class Trainer:
     def _start(self) -> None:
         """Print and save the resolved configuration before the first step."""
         if self.info.is_main:
-            (self.out_dir / "samples").mkdir(parents=True, exist_ok=True)
+            (self.out_dir / run_layout.SAMPLES).mkdir(parents=True, exist_ok=True)
             resolved = self.resolved()
             print(json.dumps(resolved, indent=2), flush=True)
-            write_json(self.out_dir / ("config.json" if not self.resuming else f"config-resume-{self.step}.json"),
+            write_json((self.out_dir / run_layout.RUN_CONFIG if not self.resuming else run_layout.resume_config(self.out_dir, self.step)),
                        resolved)
 
     def _log(self, window: dict[str, Any]) -> None:
@@ -338,7 +339,7 @@ class Trainer:
         window["bar"].n = min(round(self.progress() * 1000), 1000)
         window["bar"].set_postfix(loss_d=f"{losses['loss_d']:.3f}", loss_g=f"{losses['loss_g']:.3f}", img_s=f"{rate:.0f}")
         if self.info.is_main:
-            append_json_line(self.out_dir / "log.jsonl", record)
+            append_json_line(self.out_dir / run_layout.LOG, record)
         self._emit("log", record)
 
     def _end_epoch(self) -> None:
@@ -346,7 +347,7 @@ class Trainer:
         tick = time.perf_counter()
         epoch = self.data.cursor[0]
         if self.info.is_main:
-            save_class_grid(ready_ema(self), self.out_dir / "samples" / f"epoch-{epoch:03d}.png", seeds=GRID_SEEDS)
+            save_class_grid(ready_ema(self), run_layout.sample_grid(self.out_dir, epoch), seeds=GRID_SEEDS)
         self.train_seconds += time.perf_counter() - tick
         self._emit("epoch_end", epoch)
 
@@ -398,7 +399,7 @@ class Trainer:
                     self._log(window)
                 if snapshot_every and images_seen // snapshot_every > (images_seen - window["batch"]) // snapshot_every:
                     if info.is_main:
-                        self.export(self.out_dir / "snapshots" / f"images-{images_seen:09d}")
+                        self.export(run_layout.snapshot(self.out_dir, images_seen))
                 if self.data.end_epoch_before(self.step_batch()):
                     self._end_epoch()
                 out_of_time = self._out_of_time()

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any, IO
 
+from cgan import run_layout
 from cgan.config import TrainConfig
 from cgan.files import probe_writable, write_failure, write_text
 from cgan.training import checkpoints
@@ -76,13 +77,13 @@ def prepare_run_dir(config: TrainConfig, info: Distributed) -> bool:
     has_run = out.is_dir() and any(p.name != LOCK_NAME for p in out.iterdir())
     if config.resume:
         if not checkpoints.list_checkpoints(out):
-            if not (out / "config.json").is_file():
+            if not (out / run_layout.RUN_CONFIG).is_file():
                 raise RunExistsError(f"--resume: no run in {out}; start a new run without --resume")
             # Killed before its first checkpoint: nothing to continue, so start it again from step 0.
             if info.is_main:
                 print(f"--resume: {out} has no checkpoint yet (stopped before step {config.checkpoint_every}); "
                       f"starting it again from step 0 with its saved flags", flush=True)
-                (out / "log.jsonl").unlink(missing_ok=True)
+                (out / run_layout.LOG).unlink(missing_ok=True)
             info.barrier()
             return False
         return True

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from cgan import run_layout
 from cgan.export.names import SAMPLES_NAME
 from cgan.files import probe_writable
 
@@ -102,7 +103,7 @@ def attach_tracker(trainer, kind: str):
         tracker.scalars({f"train/{k}": record[k] for k in SCALARS if k in record}, record["images_seen"])
 
     def on_epoch(trainer, epoch: int) -> None:
-        grid = trainer.out_dir / "samples" / f"epoch-{epoch:03d}.png"
+        grid = run_layout.sample_grid(trainer.out_dir, epoch)
         if grid.is_file():
             tracker.image("samples/epoch", grid, trainer.images_seen)
 
