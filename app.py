@@ -23,7 +23,7 @@ from cgan.explorer.request_guard import RequestGuard
 from cgan.explorer.result_files import private_folder
 from cgan.explorer.uploads import MAX_BYTES
 from cgan.explorer.loading import load_served
-from cgan.explorer.server import CACHE_MB, CACHE_MINUTES, SESSIONS, THEME, port_in_use
+from cgan.explorer.server import CACHE_MB, CACHE_MINUTES, QUEUE_STATISTICS, SESSIONS, THEME, port_in_use
 from cgan.export import WeightsError
 from cgan.export.browser_model import ensure_onnx
 
@@ -65,6 +65,8 @@ def main(argv=None) -> int:
     # process's private folders are removed at exit.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     limit_arenas()  # before any request thread exists
+    for name, value in QUEUE_STATISTICS.items():  # read when the queue is made (build_app)
+        os.environ.setdefault(name, value)
     if not os.environ.get("GRADIO_TEMP_DIR"):  # Gradio's result cache: this process's own, removed at exit
         os.environ["GRADIO_TEMP_DIR"] = str(private_folder("cgan-gradio-"))
     try:

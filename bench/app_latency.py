@@ -1,24 +1,34 @@
-"""App speed on the computer it runs on: server-side time for one image and an 8x8 grid, slider updates as the browser
-experiences them (p50/p95), slider updates through the REST API, and 8 concurrent clients x 50 requests.
+"""How long the live path takes, stage by stage, for this checkout and (with --against) another commit side by side.
 
-    python -m bench.app_latency [--weights weights] [--no-browser]
+    python -m bench.app_latency                                  # this checkout
+    python -m bench.app_latency --against 5118fee --rounds 5     # both, interleaved rounds, with ratios
+    python -m bench.app_latency --browser                        # also a slider move to the image drawn in Chromium
 
-Starts app.py on a free 127.0.0.1 port. The browser path drives Debian's Chromium with Playwright: it moves
-the first direction slider (an `input` event on the range element, as a drag does) and times, inside the
-page, from the event until the new image is drawn (the page's canvas, after the one request that brings its
-pixels and the label readout).
+Paths, each a client that shows the image would make (sequential calls, one slider moving through its range):
+- generate: /generate through Gradio's call route: POST (submit), its event stream to the result (result), then
+  the fetch of the image it returns (image);
+- view: the Generate tab's own slider request, one POST to the page's server function (the page draws its answer);
+- browser (--browser): a slider moved in Chromium to the new image drawn (the page's own timing).
+In-process stages of this checkout (no HTTP): the generator, the label readout, the PNG encoding. Rounds alternate
+which app goes first, so drift on a noisy machine hits both alike; the other commit runs from a temporary git
+worktree, serving the same weights unless --own-weights. Nothing else should run while it measures.
 """
+from __future__ import annotations
+
 import argparse
+import io
+import json
 import statistics
+import subprocess
+import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.local_server import ROOT, AppServer
 from cgan.explorer.loading import load_explorer
-from bench.local_server import AppServer
 
 
 def percentile(values, q):
@@ -26,140 +36,167 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def server_side(weights):
+def in_process(weights: str, requests: int) -> dict[str, float]:
+    """Median ms of each server-side stage of one /generate, without HTTP."""
     explorer = load_explorer(weights, torch.device("cpu"))
-    for side, label in ((1, "one image"), (8, "8x8 grid")):
-        times = []
-        for i in range(30):
-            start = time.perf_counter()
-            pixels = explorer.generate("Dress", i, side=side, sliders=[0.5] * 8)
-            explorer.enlarge(pixels, columns=side)
-            explorer.predict(pixels[0])
-            times.append((time.perf_counter() - start) * 1000)
-        print(f"server-side {label:10s}: median {statistics.median(times):6.1f} ms, p95 {percentile(times, 95):6.1f} ms")
+    stages = {"generator": [], "readout": [], "png": []}
+    for i in range(requests):
+        start = time.perf_counter()
+        pixels = explorer.generate("Dress", i, sliders=[0.5] * 8)
+        middle = time.perf_counter()
+        explorer.predict(pixels[0])
+        readout = time.perf_counter()
+        explorer.enlarge(pixels, columns=1).save(io.BytesIO(), format="PNG")
+        stages["generator"].append((middle - start) * 1000)
+        stages["readout"].append((readout - middle) * 1000)
+        stages["png"].append((time.perf_counter() - readout) * 1000)
+    return {name: statistics.median(times) for name, times in stages.items()}
 
 
-BROWSER_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# In the page: move slider 0 to `value`, resolve with the milliseconds until the new image is decoded.
-SLIDER_JS = """
-async (value) => {
-  const range = document.querySelector('#slider-0 input[type=range]');
-  const view = document.querySelector('#generate-view');
-  performance.clearResourceTimings();
-  const drawn = new Promise(resolve => view.addEventListener('cgan-drawn', () => resolve(performance.now()), {once: true}));
-  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('no new image in 10 s')), 10000));
-  const t0 = performance.now();
-  range.value = String(value);
-  range.dispatchEvent(new Event('input', {bubbles: true}));
-  const total = (await Promise.race([drawn, timeout])) - t0;
-  const request = performance.getEntriesByType('resource').find(e => e.name.includes('/gradio_api/component_server'));
-  return {total, sent: request ? request.startTime - t0 : NaN, answered: request ? request.responseEnd - t0 : NaN};
-}
-"""
+def generate_call(session: httpx.Client, url: str, slider: float) -> dict[str, float]:
+    """/generate through the call route, then the image fetch; ms of each stage."""
+    data = ["Dress", 1, 1, 1.0, "Dress", 0.0, slider, 0, 0, 0, 0, 0, 0, 0]
+    start = time.perf_counter()
+    posted = session.post(f"{url}/gradio_api/call/generate", json={"data": data})
+    posted.raise_for_status()
+    submitted = time.perf_counter()
+    body = session.get(f"{url}/gradio_api/call/generate/{posted.json()['event_id']}").text
+    if "event: complete" not in body:
+        raise RuntimeError(body[:200])
+    resulted = time.perf_counter()
+    payload = json.loads(body.split("event: complete", 1)[1].split("data:", 1)[1].strip().splitlines()[0])
+    session.get(payload[0]["url"]).raise_for_status()
+    done = time.perf_counter()
+    return {"submit": (submitted - start) * 1000, "result": (resulted - submitted) * 1000,
+            "image": (done - resulted) * 1000, "total": (done - start) * 1000}
 
 
-def browser_path(url, requests):
-    """Slider updates timed inside Chromium: event -> request -> result -> image decoded (ms)."""
+class ViewCall:
+    """The Generate tab's slider request to one app: its server function, found in the page config."""
+
+    def __init__(self, session: httpx.Client, url: str):
+        self.session, self.url = session, url
+        config = session.get(f"{url}/config").json()
+        self.component = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "image")
+        # The request as this app's page sends it: by control name, or (older commits) a sliders list, with or
+        # without a latent code.
+        self.form = next(form for form in ("by name", "sliders", "sliders, no latent")
+                         if "error" not in self.ask(self.request(0.0, form)))
+
+    @staticmethod
+    def request(slider: float, form: str = "by name") -> dict:
+        values = [slider] + [0.0] * 7
+        common = {"class_name": "Dress", "seed": 1, "side": 1, "truncation": 1.0, "mix_class": "", "mix_weight": 0.0}
+        if form == "by name":
+            return common | {f"direction_{i}": v for i, v in enumerate(values)} | {"latent": ""}
+        return common | {"sliders": values} | ({"latent": ""} if form == "sliders" else {})
+
+    def ask(self, request: dict) -> dict:
+        answer = self.session.post(f"{self.url}/gradio_api/component_server/", json={
+            "data": request, "component_id": self.component, "fn_name": "view", "session_hash": "bench"})
+        answer.raise_for_status()
+        return answer.json()
+
+    def __call__(self, slider: float) -> dict[str, float]:
+        start = time.perf_counter()
+        answer = self.ask(self.request(slider, self.form))
+        if "rgba" not in answer:
+            raise RuntimeError(str(answer)[:200])
+        return {"total": (time.perf_counter() - start) * 1000}
+
+
+def browser_path(url: str, requests: int) -> list[float]:
+    """Slider moves in Chromium (the Generate tab): ms from the input event to the image drawn, as the page times it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page()
         page.goto(url)
-        page.get_by_role("tab", name="Generate").click()  # the server path (the page opens on the instant tab)
-        page.wait_for_selector("#image canvas")
-        page.wait_for_timeout(2000)  # let the on-load events settle
-        times = []
-        for i in range(requests + 5):
-            value = round(-3 + 0.1 * (i % 60), 1)  # on the slider's 0.1 grid, never the same twice in a row
-            timing = page.evaluate(SLIDER_JS, value)
-            if i >= 5:  # warm-up
-                times.append(timing)
-            page.wait_for_timeout(30)  # a dragging hand moves every few tens of ms; let the queue drain
+        page.get_by_role("tab", name="Generate").click()
+        page.wait_for_function("() => window.cganGenerate && window.cganGenerate.shown >= 1", timeout=120_000)
+        slider = page.locator("#slider-0 input[type=range]").first
+        for i in range(requests):
+            shown = page.evaluate("window.cganGenerate.shown")
+            slider.fill(str(round(-3 + 6 * (i % 30) / 30, 1)))
+            page.wait_for_function(f"() => window.cganGenerate.shown > {shown}", timeout=30_000)
+        times = page.evaluate("window.cganGenerate.times")
         browser.close()
-    return times
+    return times[-requests:]
 
 
-def http_generate(session, url, data):
-    """One /generate through the REST API as a browser-like client would: submit, stream the result, fetch
-    the image. Returns the image bytes; raises on any error."""
-    import json
-
-    event = session.post(f"{url}/gradio_api/call/generate", json={"data": data})
-    event.raise_for_status()
-    event_id = event.json()["event_id"]
-    with session.stream("GET", f"{url}/gradio_api/call/generate/{event_id}") as response:
-        body = b"".join(response.iter_bytes()).decode()
-    if "event: complete" not in body:
-        raise RuntimeError(body[:200])
-    payload = json.loads(body.split("event: complete", 1)[1].split("data:", 1)[1].strip().splitlines()[0])
-    image = session.get(payload[0]["url"])
-    image.raise_for_status()
-    return image.content
-
-
-def controls(class_name, seed, slider0=0.0, slider1=0.0):
-    """The /generate inputs in order: class, seed, side, psi, mix class, mix weight, 8 sliders."""
-    return [class_name, seed, 1, 1.0, class_name, 0.0, slider0, slider1, 0, 0, 0, 0, 0, 0]
+def measure(apps: dict[str, AppServer], rounds: int, requests: int, browser: bool) -> dict[str, dict[str, list]]:
+    """Interleaved rounds over every app: {app: {path or stage: [ms, ...]}}."""
+    results: dict[str, dict[str, list]] = {name: {} for name in apps}
+    with httpx.Client(timeout=60) as session:
+        views = {name: ViewCall(session, app.url) for name, app in apps.items()}
+        for name, app in apps.items():  # warm-up
+            for _ in range(5):
+                generate_call(session, app.url, 0.0), views[name](0.0)
+        for round_index in range(rounds):
+            for name, app in list(apps.items())[::1 if round_index % 2 == 0 else -1]:
+                for path, call in (("generate", lambda s: generate_call(session, app.url, s)), ("view", views[name])):
+                    for i in range(requests):
+                        for stage, ms in call(round(-3 + 6 * ((i + round_index) % requests) / requests, 2)).items():
+                            key = path if stage == "total" else f"{path}: {stage}"
+                            results[name].setdefault(key, []).append(ms)
+                if browser:
+                    results[name].setdefault("browser", []).extend(browser_path(app.url, requests))
+    return results
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--weights", default=str(ROOT / "weights"))
-    parser.add_argument("--requests", type=int, default=100, help="sequential slider updates")
-    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurement")
-    args = parser.parse_args()
-    server_side(args.weights)
-    import httpx
-    from gradio_client import Client
+def report(results: dict[str, dict[str, list]], stages: dict[str, float]) -> None:
+    names = list(results)
+    print(f"{'path / stage':28s}" + "".join(f"{name + ' p50':>18s}{'p95':>8s}" for name in names)
+          + ("   ratio p50 / p95" if len(names) == 2 else ""))
+    for key in results[names[0]]:
+        row = f"{key:28s}"
+        for name in names:
+            times = results[name].get(key, [])
+            row += f"{percentile(times, 50):18.1f}{percentile(times, 95):8.1f}" if times else f"{'-':>18s}{'-':>8s}"
+        if len(names) == 2 and results[names[1]].get(key):
+            this, other = results[names[0]][key], results[names[1]][key]
+            row += (f"   {percentile(this, 50) / percentile(other, 50):.2f} / "
+                    f"{percentile(this, 95) / percentile(other, 95):.2f}")
+        print(row)
+    print("in-process stages of this checkout (medians, ms): " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
 
-    server = AppServer(args.weights, log_path=Path("/tmp/cgan-bench-app.log")).wait()
-    try:
-        if not args.no_browser:
-            timings = browser_path(server.url, args.requests)
-            times = [t["total"] for t in timings]
-            print(f"slider update in the browser: p50 {percentile(times, 50):6.1f} ms, p95 {percentile(times, 95):6.1f} ms "
-                  f"({len(times)} updates: input event -> request -> result -> image drawn)")
-            parts = {k: statistics.median(t[k] for t in timings) for k in ("sent", "answered")}
-            print(f"  where it goes (medians from the input event): request sent at {parts['sent']:.1f} ms, answered at "
-                  f"{parts['answered']:.1f} ms, image drawn at {statistics.median(times):.1f} ms")
-        session = httpx.Client(timeout=30)
-        for _ in range(5):  # warm-up
-            http_generate(session, server.url, controls("Dress", 1))
-        times = []
-        for i in range(args.requests):  # one slider dragged through its range
-            start = time.perf_counter()
-            http_generate(session, server.url, controls("Dress", 1, round(-3 + 6 * i / args.requests, 2)))
-            times.append((time.perf_counter() - start) * 1000)
-        print(f"slider update via HTTP : p50 {percentile(times, 50):6.1f} ms, p95 {percentile(times, 95):6.1f} ms "
-              f"({args.requests} sequential requests: submit, result stream, image download)")
-        client = Client(server.url, verbose=False)
-        times = []
-        for i in range(20):
-            start = time.perf_counter()
-            client.predict(class_name="Dress", seed=1, direction_0=i / 10, api_name="/generate")
-            times.append((time.perf_counter() - start) * 1000)
-        print(f"same via gradio_client : p50 {percentile(times, 50):6.1f} ms (its own polling and file handling add the rest)")
 
-        def one_client(k):
-            errors = 0
-            with httpx.Client(timeout=60) as own:
-                for i in range(50):
-                    try:
-                        http_generate(own, server.url, controls("Bag", k * 100 + i, 0.0, 0.1 * (i % 30) - 1.5))
-                    except Exception:  # counted, not raised: the point is how many fail
-                        errors += 1
-            return errors
-
-        start = time.perf_counter()
-        with ThreadPoolExecutor(8) as pool:
-            errors = sum(pool.map(one_client, range(8)))
-        elapsed = time.perf_counter() - start
-        print(f"8 clients x 50 requests: {400 / elapsed:6.1f} requests/s, {errors} errors, {elapsed:.1f} s")
-    finally:
-        server.stop()
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--against", help="a commit to compare with, side by side (any git revision)")
+    parser.add_argument("--weights", default=str(ROOT / "weights"), help="the export the apps serve")
+    parser.add_argument("--own-weights", action="store_true",
+                        help="the other commit serves its own tree's weights/ (when its code cannot read these)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating which app goes first")
+    parser.add_argument("--requests", type=int, default=40, help="sequential calls per path, app and round")
+    parser.add_argument("--browser", action="store_true", help="also time slider moves in Chromium")
+    args = parser.parse_args(argv)
+    stages = in_process(args.weights, args.requests)
+    with tempfile.TemporaryDirectory(prefix="cgan-latency-") as tmp:
+        apps, other_root = {}, Path(tmp) / "tree"
+        try:
+            apps["this checkout"] = AppServer(args.weights, log_path=Path(tmp) / "this.log")
+            if args.against:
+                subprocess.run(["git", "worktree", "add", "--detach", str(other_root), args.against], cwd=ROOT,
+                               check=True, capture_output=True)
+                weights = other_root / "weights" if args.own_weights else args.weights
+                apps[args.against] = AppServer(weights, log_path=Path(tmp) / "other.log", root=other_root)
+            for app in apps.values():
+                app.wait(300)
+            results = measure(apps, args.rounds, args.requests, args.browser)
+        finally:
+            for app in apps.values():
+                app.stop()
+            if args.against:
+                subprocess.run(["git", "worktree", "remove", "--force", str(other_root)], cwd=ROOT, capture_output=True)
+    print(f"{args.rounds} rounds x {args.requests} sequential calls per path and app; ms")
+    report(results, stages)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

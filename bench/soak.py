@@ -5,20 +5,23 @@ and the idle time after them.
 
 Starts app.py with its own TMPDIR and GRADIO_TEMP_DIR (so every file it leaves is counted). Each round is a
 burst: --clients threads each send --per-client mixed REST requests (/generate single images and 8x8 grids,
-/interpolate up to 64 frames, /class_grid, /nearest); then the server idles --idle-s seconds. It prints the
+/interpolate up to 64 frames, /class_grid, /nearest, and one in --project-every an upload projected by /project);
+then the server idles --idle-s seconds. It prints the
 server's resident memory (VmRSS) and the result files' bytes before the first burst, at each burst's end and
 after each idle phase, then the ratio of the last idle RSS to the one before the first burst, and the largest
 result-file total against --cache-mb.
 """
 import argparse
+import io
 import random
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-from bench.local_server import AppServer
+from PIL import Image, ImageDraw
+
+from bench.local_server import ROOT, AppServer
 
 NAMES = ["T-shirt/top", "Trouser", "Dress", "Bag", "Sneaker"]
 
@@ -34,7 +37,21 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def random_request(rng: random.Random) -> tuple[str, list]:
+def garment_png(rng: random.Random) -> bytes:
+    """A light garment-like shape on a dark background, as a PNG of a few hundred pixels a side."""
+    side = rng.choice([64, 200, 600])
+    image = Image.new("L", (side, side), 0)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([side // 4, side // 5, 3 * side // 4, 4 * side // 5], fill=rng.randrange(120, 255))
+    draw.ellipse([side // 3, side // 10, 2 * side // 3, side // 3], fill=0)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def random_request(rng: random.Random, project_every: int = 0) -> tuple[str, list]:
+    if project_every and rng.randrange(project_every) == 0:
+        return "project", [garment_png(rng), rng.choice(["auto", "Dress", "Bag"])]
     kind = rng.randrange(4)
     if kind == 0:
         return "generate", [rng.choice(NAMES), rng.randrange(10**6), rng.choice([1, 1, 1, 8]), 1.0, "", 0.0,
@@ -48,14 +65,20 @@ def random_request(rng: random.Random) -> tuple[str, list]:
 
 
 def call(session, url: str, api: str, data: list) -> bool:
-    """One REST call: submit, then read the event stream to its end; True when it completed."""
+    """One REST call (a PNG in data uploaded first): submit, then read the event stream to its end; True when it
+    completed."""
+    if isinstance(data[0], bytes):
+        uploaded = session.post(f"{url}/gradio_api/upload", files={"files": ("garment.png", data[0], "image/png")})
+        if uploaded.status_code != 200:
+            return False
+        data = [{"path": uploaded.json()[0], "meta": {"_type": "gradio.FileData"}}, *data[1:]]
     event = session.post(f"{url}/gradio_api/call/{api}", json={"data": data})
     if event.status_code != 200:
         return False
     return "event: complete" in session.get(f"{url}/gradio_api/call/{api}/{event.json()['event_id']}").text
 
 
-def burst(url: str, clients: int, per_client: int, seed: int) -> int:
+def burst(url: str, clients: int, per_client: int, seed: int, project_every: int) -> int:
     """clients threads, each sending per_client requests one after another; returns how many failed."""
     import httpx
 
@@ -64,7 +87,8 @@ def burst(url: str, clients: int, per_client: int, seed: int) -> int:
     def client(index: int):
         rng = random.Random(seed * 1000 + index)
         with httpx.Client(timeout=600) as session:
-            failures.extend(1 for _ in range(per_client) if not call(session, url, *random_request(rng)))
+            failures.extend(1 for _ in range(per_client)
+                            if not call(session, url, *random_request(rng, project_every)))
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -82,6 +106,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--idle-s", type=float, default=60.0, help="idle seconds after each burst")
     parser.add_argument("--cache-mb", type=float, default=20.0, help="the app's --cache-mb")
+    parser.add_argument("--project-every", type=int, default=10, help="one request in this many is an upload "
+                        "projected by /project (0: none)")
     args = parser.parse_args()
     import httpx
 
@@ -106,7 +132,7 @@ def main():
     try:
         with httpx.Client(timeout=600) as session:  # warm-up: every endpoint, and the training-set index
             rng = random.Random(0)
-            while not all(call(session, server.url, *random_request(rng)) for _ in range(8)):
+            while not all(call(session, server.url, *random_request(rng, args.project_every)) for _ in range(8)):
                 time.sleep(1)
         threading.Thread(target=watch_disk, daemon=True).start()
         time.sleep(args.idle_s)
@@ -114,7 +140,7 @@ def main():
         measure("before the first burst (warm, idle)")
         failures, started = 0, time.perf_counter()
         for round_ in range(1, args.rounds + 1):
-            failures += burst(server.url, args.clients, args.per_client, round_)
+            failures += burst(server.url, args.clients, args.per_client, round_, args.project_every)
             measure(f"end of burst {round_} ({args.clients} x {args.per_client} requests)")
             time.sleep(args.idle_s)
             measure(f"after {args.idle_s:g} s idle")

@@ -72,6 +72,7 @@ def test_a_dark_background_is_kept_and_colour_models_keep_colour(tmp_path):
     (lambda p: p.write_bytes(_png_bytes(p)[:200]), "damaged"),
     (lambda p: Image.new("L", (1, 1), 128).save(p, "PNG"), "blank"),
     (lambda p: Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(p, "PNG"), "blank"),
+    (lambda p: None, "no longer on the server"),  # pruned from the file cache while it waited in the queue
 ])
 def test_bad_uploads_get_a_message(tmp_path, make, phrase):
     path = tmp_path / "upload"

@@ -35,7 +35,7 @@ def test_pruner_reports_removed_files_and_survives_a_missing_folder(tmp_path):
 
 
 def test_the_size_cap_removes_the_least_recently_used_first(tmp_path):
-    for name, age in (("oldest.gif", 50), ("middle.png", 30), ("newest.png", 10)):
+    for name, age in (("oldest.gif", 500), ("middle.png", 300), ("newest.png", 100)):
         make(tmp_path / "a" / name, age)
         (tmp_path / "a" / name).write_bytes(b"x" * 1000)
         os.utime(tmp_path / "a" / name, (time.time() - age, time.time() - age))
@@ -44,11 +44,23 @@ def test_the_size_cap_removes_the_least_recently_used_first(tmp_path):
     pruner.max_bytes = 3500  # above 80 % (2800): down to half of it (1750)
     assert [p.name for p in pruner.run_once()] == ["oldest.gif", "middle.png"]
     (tmp_path / "a" / "again.png").write_bytes(b"x" * 1000)
-    os.utime(tmp_path / "a" / "again.png", (time.time() - 5, time.time() - 5))
+    os.utime(tmp_path / "a" / "again.png", (time.time() - 90, time.time() - 90))
     os.utime(tmp_path / "a" / "newest.png")  # served again: now the most recently used
     pruner.max_bytes = 2000  # 2000 bytes, above 1600: down to 1000
     assert [p.name for p in pruner.run_once()] == ["again.png"]
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["newest.png"]
+
+
+def test_a_file_a_queued_request_will_read_is_spared_by_age_and_by_size(tmp_path):
+    for name, age in (("result.png", 500), ("upload.png", 9000)):
+        (tmp_path / "a").mkdir(exist_ok=True)
+        (tmp_path / "a" / name).write_bytes(b"x" * 1000)
+        os.utime(tmp_path / "a" / name, (time.time() - age, time.time() - age))
+    waiting = {str((tmp_path / "a" / "upload.png").resolve())}
+    pruner = Pruner([tmp_path / "a"], 3600, max_bytes=1000, in_use=lambda: waiting)
+    assert [p.name for p in pruner.run_once()] == ["result.png"]  # the upload: too old and over the cap, but queued
+    waiting.clear()  # its request has read it
+    assert [p.name for p in pruner.run_once()] == ["upload.png"]
 
 
 def test_many_tiny_files_are_capped_by_their_count_too(tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from cgan.explorer import assets, generate_view, instant
+from cgan.explorer import assets, generate_view, gradio_internals, instant
 from cgan.explorer.endpoints import Endpoints
 from cgan.explorer.inference import Explorer
 from cgan.explorer.result_files import Pruner, private_folder
@@ -33,6 +33,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
 
     onnx_model: (model.onnx, "") for the instant tab, or (None, why it is unavailable)."""
     model_path, instant_unavailable = onnx_model
+    gradio_internals.cache_session_configs()  # a new session (each API call) costs no page config
     if model_path is not None:
         gr.set_static_paths([instant.VENDOR, instant.PRELOAD, model_path])
     gif_dir = private_folder("cgan-gifs-")
@@ -59,8 +60,9 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
             tracked.difference_update(str(path) for path in removed)
 
     # Bounded disk: result files older than cache_minutes are deleted, then the least recently used beyond cache_mb.
+    # Files that queued requests will read (an upload waiting for its projection) are spared.
     Pruner([gif_dir, Path(demo.GRADIO_CACHE)], max(1, round(cache_minutes * 60)), max_bytes=int(cache_mb * 1e6),
-           on_removed=forget).start()
+           on_removed=forget, in_use=lambda: gradio_internals.queued_files(demo)).start()
     return demo
 
 

@@ -12,7 +12,10 @@ import functools
 
 M_ARENA_MAX, M_MMAP_THRESHOLD = -8, -3  # mallopt parameter numbers, from glibc's malloc.h
 ARENAS = 2
-MMAP_THRESHOLD = 128 * 1024  # blocks this large get their own mapping, returned to the system when freed
+# Blocks this large get their own mapping, returned to the system when freed. Above one image's activations
+# (≈ 200 KB per layer at 28x28), which the live path allocates and frees at every call: at 128 KB each call paid
+# for fresh mappings, ≈ 1 ms per /generate on a 2-core AMD EPYC (docs/benchmarks.md).
+MMAP_THRESHOLD = 1024 * 1024
 
 
 @functools.cache

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from cgan.explorer.memory import release_memory
 
@@ -31,13 +31,16 @@ def private_folder(prefix: str) -> Path:
     return folder
 
 
-def prune(folder: Path, max_age_s: float, kept: list | None = None) -> list[Path]:
-    """Delete files under `folder` not modified for max_age_s, then the sub-folders they leave empty; the files that
-    stay are appended to `kept` as (mtime, size, path). One walk, files before their folders."""
+def prune(folder: Path, max_age_s: float, kept: list | None = None, in_use: frozenset = frozenset()) -> list[Path]:
+    """Delete files under `folder` not modified for max_age_s (but those `in_use`: resolved paths), then the
+    sub-folders they leave empty; the files that stay and are not in use are appended to `kept` as (mtime, size,
+    path). One walk, files before their folders."""
     cutoff, removed, emptied = time.time() - max_age_s, [], set()
     for root, _, files in os.walk(folder, topdown=False):
         for name in files:
             path = os.path.join(root, name)
+            if in_use and str(Path(path).resolve()) in in_use:
+                continue
             try:
                 stat = os.stat(path)
                 if stat.st_mtime < cutoff:
@@ -83,8 +86,11 @@ class Pruner:
     often enough that a burst of requests cannot outgrow the size cap between passes; trims the heap every
     TRIM_EVERY passes."""
 
-    def __init__(self, folders: Iterable[Path], max_age_s: float, *, max_bytes: int | None = None, on_removed=None):
+    def __init__(self, folders: Iterable[Path], max_age_s: float, *, max_bytes: int | None = None, on_removed=None,
+                 in_use: Callable[[], set[str]] | None = None):
+        """in_use: the resolved paths of files a waiting request will read, spared by every pass."""
         self.folders, self.max_age_s, self.on_removed = [Path(f) for f in folders], max_age_s, on_removed
+        self.in_use = in_use
         self.max_bytes = max_bytes
         self.period = min(PERIOD, max_age_s / 3)
         self.passes = 0
@@ -100,7 +106,9 @@ class Pruner:
 
     def run_once(self) -> list[Path]:
         kept: list = []
-        removed = [path for folder in self.folders if folder.is_dir() for path in prune(folder, self.max_age_s, kept)]
+        in_use = frozenset(self.in_use()) if self.in_use is not None else frozenset()
+        removed = [path for folder in self.folders if folder.is_dir()
+                   for path in prune(folder, self.max_age_s, kept, in_use)]
         if self.max_bytes is not None:
             removed += cap_total(kept, self.max_bytes)
         self.passes += 1

@@ -8,6 +8,9 @@ import gradio as gr
 
 CACHE_MINUTES = 15  # result files (Gradio's cache, interpolation GIFs) older than this are deleted
 CACHE_MB = 200  # ... and the least recently used beyond this total
+# Gradio's queue statistics (the API page's process-time percentiles): recomputed with pandas over the last
+# events after every event by default, a cost that grows with the events kept; here over fewer, every 100 events.
+QUEUE_STATISTICS = {"GRADIO_ANALYTICS_MAX_EVENTS": "1000", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "100"}
 SESSIONS = 32  # per-visitor state Gradio keeps in memory (a copy of the page config per visitor, and each REST call
 # is one): the oldest go first. The app keeps no state of its own, so an evicted visitor just gets a fresh one.
 # A theme with system fonts only: a blocked web-font request can stall the page offline.

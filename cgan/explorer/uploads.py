@@ -22,7 +22,11 @@ MIN_CONTRAST = 16  # grey levels: less than this between garment and background 
 
 def read_image(path: str | os.PathLike) -> Image.Image:
     """A PNG, JPEG or WebP file, decoded only after its byte and pixel counts are checked; upright (EXIF)."""
-    size = os.path.getsize(path)
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:  # pruned from the file cache while the request waited its turn
+        raise ValueError("the uploaded image is no longer on the server (it waited longer than the file cache keeps "
+                         "uploads under load); upload it again") from None
     if size > MAX_BYTES:
         raise ValueError(f"the image is {size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:g} MB")
     try:
