@@ -10,12 +10,8 @@ import ctypes
 import ctypes.util
 import functools
 
-M_ARENA_MAX, M_MMAP_THRESHOLD = -8, -3  # mallopt parameter numbers, from glibc's malloc.h
+M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 ARENAS = 2
-# Blocks this large get their own mapping, returned to the system when freed. Above one image's activations
-# (≈ 200 KB per layer at 28x28), which the live path allocates and frees at every call: at 128 KB each call paid
-# for fresh mappings, ≈ 1 ms per /generate on a 2-core AMD EPYC (docs/benchmarks.md).
-MMAP_THRESHOLD = 1024 * 1024
 
 
 @functools.cache
@@ -27,12 +23,12 @@ def _libc():
 
 
 def limit_arenas(count: int = ARENAS) -> None:
-    """At most `count` malloc arenas, and a fixed mmap threshold: glibc otherwise raises it up to 32 MB after
-    large blocks are freed, after which image buffers fill the heap (call before the server starts its threads)."""
+    """At most `count` malloc arenas (call before the server starts its threads). glibc's mmap threshold is left to
+    adapt: fixing it (128 KB, then 1 MB) made every /generate map and unmap its buffers afresh, ≈ 1 ms a call on a
+    2-core AMD EPYC, and the pruning thread's periodic trim hands freed heap back anyway (docs/benchmarks.md)."""
     libc = _libc()
     if libc is not None and hasattr(libc, "mallopt"):
         libc.mallopt(M_ARENA_MAX, count)
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def release_memory() -> None:
