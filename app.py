@@ -16,7 +16,7 @@ from pathlib import Path
 from starlette.middleware import Middleware
 
 from cgan.devices import describe, pick_device
-from cgan.explorer import assets, instant
+from cgan.explorer import assets, gradio_internals, instant
 from cgan.explorer.build import build_app
 from cgan.explorer.memory import limit_arenas
 from cgan.explorer.request_guard import RequestGuard
@@ -42,6 +42,9 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)),
                         help="port (env GRADIO_SERVER_PORT)")
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
+    parser.add_argument("--mcp", action="store_true", default=os.environ.get("CGAN_MCP", "") not in ("", "0"),
+                        help="also serve the API endpoints as MCP tools at /gradio_api/mcp/ (needs the mcp package; "
+                             "env CGAN_MCP=1)")
     parser.add_argument("--cache-minutes", type=float, default=os.environ.get("CGAN_CACHE_MINUTES", str(CACHE_MINUTES)),
                         help="delete result files (images, GIFs) this many minutes after they were made "
                              "(env CGAN_CACHE_MINUTES)")
@@ -90,10 +93,13 @@ def main(argv=None) -> int:
 
 def launch(demo, args, onnx_model) -> None:
     """Serve the app until the process is stopped."""
+    if args.mcp:
+        gradio_internals.unwrap_mcp_results()  # images come back as images
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share,
         head=instant.head(onnx_model[0]) if onnx_model[0] else None, theme=THEME, css=assets.read("style.css"),
         footer_links=["api"], max_file_size=MAX_BYTES, show_error=True, state_session_capacity=SESSIONS,
+        mcp_server=args.mcp,
         app_kwargs={"middleware": [Middleware(RequestGuard, blocks=demo)]})
 
 

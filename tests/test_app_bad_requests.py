@@ -135,7 +135,7 @@ def test_rejections_log_one_line_each_and_no_traceback(app_url):
     log = (ARTIFACTS / "app-server.log").read_text()
     assert "Traceback" not in log
     lines = [line for line in log.splitlines() if "seven-for-the-log" in line]
-    assert len(lines) == 1 and lines[0].startswith("rejected generate_api: seed must be"), lines
+    assert len(lines) == 1 and lines[0].startswith("rejected generate: seed must be"), lines
 
 
 def view_call(url: str, data) -> dict:

@@ -70,14 +70,14 @@ def _api(endpoints: Endpoints, generate, grid, interpolation, project) -> None:
     """The stable API endpoints with named parameters, registered first so they own their names. Their own
     checks (cgan.values) see the request's values as sent: preprocess=False."""
     api_generate = gr.Button(visible=False)
-    api_generate.click(user_error(published(endpoints.generate_api, CONTROLS)), generate.controls,
+    api_generate.click(user_error(published(endpoints.generate, CONTROLS)), generate.controls,
                        [generate.image, generate.fidelity], api_name="generate", preprocess=False)
     interpolation.run.click(user_error(endpoints.interpolate), interpolation.inputs,
                             [interpolation.gif, interpolation.strip], api_name="interpolate", preprocess=False)
     grid.button.click(user_error(published(endpoints.class_grid, GRID)), _inputs(generate, GRID), grid.image,
                       api_name="class_grid", preprocess=False)
     api_nearest = gr.Button(visible=False)
-    api_nearest.click(user_error(published(endpoints.nearest_images, DETAILS)), generate.details,
+    api_nearest.click(user_error(published(endpoints.nearest, DETAILS)), generate.details,
                       [generate.nearest_gallery, generate.nearest_text], api_name="nearest", preprocess=False)
     project.run_upload.click(user_error(endpoints.project), [project.upload, project.class_name], project.outputs,
                              api_name="project", **PROJECTING)
@@ -98,7 +98,7 @@ def _events(demo, endpoints: Endpoints, tabs, generate, grid, interpolation) -> 
     def refresh_details(trigger):
         """Strips, nearest images and class grid: after a change settles (a slider's release, not every step)."""
         trigger(user_error(published(endpoints.strips, DETAILS)), generate.details, generate.strips, **SETTLED)
-        trigger(user_error(published(endpoints.nearest_images, DETAILS)), generate.details,
+        trigger(user_error(published(endpoints.nearest, DETAILS)), generate.details,
                 [generate.nearest_gallery, generate.nearest_text], **SETTLED)
         trigger(user_error(published(endpoints.class_grid_html, GRID)), _inputs(generate, GRID), grid.table,
                 **SETTLED)

@@ -83,7 +83,21 @@ def published(fn, controls: tuple[Control, ...]):
     def call(*args):
         return fn(dict(zip((control.name for control in controls), args)))
     call.__signature__ = inspect.Signature(parameters)
+    call.__doc__ = f"{inspect.cleandoc(fn.__doc__ or '')}\n\nArgs:\n" + "\n".join(  # the API page's and MCP's words
+        f"    {control.name}: {described(control)}" for control in controls)
     return call
+
+
+def described(control: Control) -> str:
+    """One parameter in words, with its range."""
+    if control.kind == "class":
+        return control.label + ("" if control.default is REQUIRED else " (empty: none)")
+    if control.kind == "latent":
+        return "a latent code from /project (z1....) that replaces the seed's latent; empty: the seed's"
+    def plain(x):
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    return f"{control.label}, {plain(control.low)} to {plain(control.high)}" + (
+        f" (default {plain(control.default)})" if control.default is not REQUIRED else "")
 
 
 def page_table() -> str:

@@ -67,15 +67,15 @@ class Endpoints:
     """The app's functions over one Explorer; result files (GIFs) go to gif_dir."""
 
     def __init__(self, explorer: Explorer, *, nearest: LazyIndex | None, gif_dir: Path):
-        self.explorer, self.nearest, self.gif_dir = explorer, nearest, gif_dir
+        self.explorer, self.nearest_index, self.gif_dir = explorer, nearest, gif_dir
         self.names = explorer.class_names
-        for name in ("generate_api", "class_grid", "class_grid_html", "strips", "interpolate", "view", "project",
+        for name in ("generate", "class_grid", "class_grid_html", "strips", "interpolate", "view", "project",
                      "project_drawing"):
             setattr(self, name, gpu(getattr(self, name)))  # inside a GPU allocation on ZeroGPU Spaces
         for name in ("latent", "pixels", "view"):  # the page's server functions: gradio marks them, so plain functions
             setattr(self, name, functools.wraps(getattr(self, name))(_call(getattr(self, name))))
 
-    def generate_api(self, controls: dict):
+    def generate(self, controls: dict):
         """Generate side x side images of a class (optionally mixed with a second class); a latent code from
         /project, when given, replaces the seed's latent (the first image's)."""
         check_mix_class(controls["mix_class"])
@@ -112,14 +112,14 @@ class Endpoints:
                               columns=len(STRIP_VALUES), scale=2)
         return f'<img alt="each direction from -3 to +3" src="{png_data_uri(strip)}">'
 
-    def nearest_images(self, controls: dict):
+    def nearest(self, controls: dict):
         """The generated image's 3 nearest training images (evaluation-network features), with distances."""
         check_mix_class(controls["mix_class"])
         explorer = self.explorer
         pixels = explorer.generate(**generation(controls))
-        index = self.nearest.get() if self.nearest is not None else None
+        index = self.nearest_index.get() if self.nearest_index is not None else None
         if index is None:
-            reason = self.nearest.error if self.nearest is not None else "no evaluation network is loaded"
+            reason = self.nearest_index.error if self.nearest_index is not None else "no evaluation network is loaded"
             return [], f"The memorisation check is unavailable: {reason}."
         found = index.query(pixels[0])
         gallery = [(explorer.enlarge(n["image"][None], columns=1),
@@ -130,7 +130,19 @@ class Endpoints:
     def interpolate(self, start_class: str, start_seed: int, end_class: str, end_seed: int, steps: int = 16,
                     mode: str = "spherical", ping_pong: bool = False, start_latent: str = "", end_latent: str = ""):
         """Frames between two (class, seed) endpoints: the GIF file first, then the strip. A latent code from
-        /project, when given, replaces that end's seed."""
+        /project, when given, replaces that end's seed.
+
+        Args:
+            start_class: the first frame's class
+            start_seed: the first frame's seed, 0 to 4294967295
+            end_class: the last frame's class
+            end_seed: the last frame's seed, 0 to 4294967295
+            steps: frames, 2 to 64
+            mode: spherical or linear interpolation of the latents
+            ping_pong: the animation plays forward, then back
+            start_latent: a latent code from /project for the first frame; empty: the seed's
+            end_latent: a latent code from /project for the last frame; empty: the seed's
+        """
         values.flag(ping_pong, "ping_pong")
         gif, strip, _ = self.interpolate_all(start_class, start_seed, end_class, end_seed, steps, mode, ping_pong,
                                              start_latent, end_latent)
@@ -198,7 +210,12 @@ class Endpoints:
         """Find the latent whose image is closest to an uploaded PNG, JPEG or WebP image of a garment (on a light
         or dark background): the image as the generator sees it, the reconstruction, the latent code (for the
         `latent` parameters of /generate, /class_grid, /nearest and /interpolate), the class used ("auto": the one
-        the evaluation network suggests) and a line with the distances."""
+        the evaluation network suggests) and a line with the distances.
+
+        Args:
+            image: a PNG, JPEG or WebP image of one garment, up to 10 MB
+            class_name: the class to project into, or "auto" for the one the evaluation network suggests
+        """
         return self._project(uploaded_path(image, "image"), class_name)
 
     def project_drawing(self, drawing, class_name: str = SUGGESTED):

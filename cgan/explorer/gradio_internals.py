@@ -8,7 +8,8 @@
 - Gradio naming an endpoint's API parameters from `inspect.signature` of its function (controls.published);
 - `gradio.utils.get_upload_folder()`, where uploaded files live (input_checks);
 - `BlocksConfig.config_for_block(_id, rendered_ids, block, renderable)`, which every new session calls for every
-  block (cache_session_configs builds each block's answer once).
+  block (cache_session_configs builds each block's answer once);
+- `GradioMCPServer._execute_tool_without_progress(job)`, whose results unwrap_mcp_results corrects (app.py --mcp).
 
 `problems()` lists what the installed Gradio no longer has; tests/test_gradio_internals.py fails with that list
 and the Gradio version, so an upgrade that moves one of these breaks loudly instead of silently.
@@ -102,6 +103,23 @@ def cache_session_configs() -> None:
     BlocksConfig.config_for_block = staticmethod(config_for_block)
 
 
+def unwrap_mcp_results() -> None:
+    """Gradio's MCP server, answering a tool call without a progress token, wraps the outputs of an endpoint in one
+    more list, so an endpoint with several outputs (/generate: an image and its label) comes back as one text
+    instead of an image and a text. Unwrap them (an endpoint with one output is left as it is). Idempotent."""
+    from gradio.mcp import GradioMCPServer
+
+    original = GradioMCPServer._execute_tool_without_progress
+    if getattr(original, "unwrapped", False):
+        return
+
+    async def without_progress(self, job):
+        result = await original(self, job)
+        return list(result[0]) if len(result) == 1 and isinstance(result[0], tuple) else result
+    without_progress.unwrapped = True
+    GradioMCPServer._execute_tool_without_progress = without_progress
+
+
 def problems() -> list[str]:
     """What the installed Gradio lacks of the above (empty when everything is where this module expects it)."""
     found = []
@@ -111,6 +129,9 @@ def problems() -> list[str]:
         found.append("BlocksConfig.config_for_block(_id, rendered_ids, block, renderable), a staticmethod")
     if "self.blocks_config.config_for_block(k, [], v)" not in inspect.getsource(SessionState.__init__):
         found.append("SessionState.__init__ building config_values with config_for_block(k, [], v)")
+    from gradio.mcp import GradioMCPServer
+    if not inspect.iscoroutinefunction(getattr(GradioMCPServer, "_execute_tool_without_progress", None)):
+        found.append("GradioMCPServer._execute_tool_without_progress(job), a coroutine")
     validate = getattr(gr.Blocks, "validate_inputs", None)
     if validate is None or list(inspect.signature(validate).parameters) != ["self", "block_fn", "inputs"]:
         found.append("Blocks.validate_inputs(self, block_fn, inputs)")
