@@ -1,3 +1,3 @@
 """Quality experiments behind the design table of docs/results.md, each run from the repository's root with
-`python -m experiments.NAME`: ablation (train design variants on one budget and evaluate them), ema_sweep (several
-generator EMAs from one run), detector_power (the two-sample detector's floor and power)."""
+`python -m experiments.NAME`: ablation (train design variants on one budget and evaluate them) and detector_power
+(the two-sample detector's floor and power)."""
