@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"core": 0, "cgan.export": 1, "cgan.evaluation": 2, "cgan.training": 3, "cgan.explorer": 3, "command": 4}
-COMMANDS = {"cgan.sample", "cgan.evaluate", "cgan.push", "cgan.plot", "cgan.train_evaluator", "app", "train"}
+COMMANDS = {"cgan.sample", "cgan.evaluate", "cgan.push", "cgan.plot", "cgan.train_evaluator", "cgan.train_encoder", "app", "train"}
 MAX_FILE_LINES, MAX_FUNCTION_LINES = 450, 120
 
 

@@ -68,20 +68,23 @@ class Explorer:
     generator: nn.Module
     directions: torch.Tensor
     classifier: Optional[Classifier] = None
+    encoder: Optional[nn.Module] = None  # image + class -> z (cgan.explorer.encoder): projections start from it
     scale: int = 8  # on-screen enlargement (nearest neighbour)
     descriptions: tuple[str, ...] = ()  # one short measured description per direction
     _projector: Optional[Projector] = field(default=None, repr=False)  # made at the first projection
 
     @classmethod
-    def create(cls, generator: nn.Module, *, sliders: int = 8, classifier: Optional[Classifier] = None) -> "Explorer":
-        explorer = cls(generator.eval(), latent_directions(generator, min(sliders, generator.config.z_dim)), classifier)
+    def create(cls, generator: nn.Module, *, sliders: int = 8, classifier: Optional[Classifier] = None,
+               encoder: Optional[nn.Module] = None) -> "Explorer":
+        explorer = cls(generator.eval(), latent_directions(generator, min(sliders, generator.config.z_dim)), classifier,
+                       encoder)
         explorer.descriptions = tuple(explorer.describe_directions())
         return explorer
 
     @property
     def projector(self) -> Projector:
         if self._projector is None:
-            self._projector = Projector(self.generator, self.classifier)
+            self._projector = Projector(self.generator, self.classifier, self.encoder)
         return self._projector
 
     @property

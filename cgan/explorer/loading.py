@@ -2,11 +2,13 @@
 background."""
 from __future__ import annotations
 
+import sys
 import threading
 
 from cgan.evaluation.classifier import evaluator_for
 from cgan.evaluation.nearest import index_for_evaluator
 from cgan.explorer.controls import DIRECTIONS
+from cgan.explorer.encoder import load_encoder
 from cgan.explorer.inference import Explorer
 from cgan.export import load_generator
 
@@ -39,7 +41,10 @@ def load_served(weights: str, device, *, nearest: bool = True) -> tuple[Explorer
     background (None without `nearest`, or when no evaluation network fits these classes)."""
     generator = load_generator(weights, device=device)
     classifier, evaluator_folder = evaluator_for(generator.source_folder, generator.config.class_names)
-    explorer = Explorer.create(generator, sliders=len(DIRECTIONS), classifier=classifier)
+    encoder, why = load_encoder(generator.source_folder, generator)
+    if encoder is None and why != "no encoder beside the generator":
+        print(f"note: projections start without the encoder: {why}", file=sys.stderr)
+    explorer = Explorer.create(generator, sliders=len(DIRECTIONS), classifier=classifier, encoder=encoder)
     if not nearest or evaluator_folder is None:
         return explorer, None
     return explorer, LazyIndex(lambda: index_for_evaluator(evaluator_folder))

@@ -1,8 +1,8 @@
 """Projection: the latent z for which the generator draws a given image (of a given class) most closely.
 
-The best of a batch of random starts (seeds of the class, scored in one pass) is refined by Adam on z against
-a pixel loss plus a feature loss in the evaluation network, as the StyleGAN projectors do (Karras et al., 2020),
-within a step and time limit. z is kept within LATENT_LIMIT so the result stays a latent the generator knows:
+The best of a batch of starts (seeds of the class, and the encoder's answer when the generator has one, scored in
+one pass) is refined by Adam on z against a pixel loss plus a feature loss in the evaluation network, as the
+StyleGAN projectors do (Karras et al., 2020), within a step and time limit (shorter from the encoder's start). z is kept within LATENT_LIMIT so the result stays a latent the generator knows:
 sliders, ψ and class swaps act on it as on any seed's.
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ TIME_LIMIT = 1.5  # seconds for a whole projection; refinement stops there and k
 LEARNING_RATE = 0.1
 FEATURE_WEIGHT = 0.05  # the feature loss's weight beside the pixel MSE (in [-1, 1] units)
 LATENT_LIMIT = 4.0  # each value of z stays within ±LATENT_LIMIT (standard deviations)
+ENCODED_STEPS, ENCODED_TIME_LIMIT = 40, 0.25  # the refinement from an encoder's start
 
 
 @dataclass
@@ -43,8 +44,9 @@ class Projector:
     """Projects images for one generator; `classifier` (the evaluation network) gives the feature loss and the
     suggested class. Reads the networks only: several projections may run at once."""
 
-    def __init__(self, generator: nn.Module, classifier: Optional[Classifier] = None):
-        self.generator, self.classifier = generator, classifier
+    def __init__(self, generator: nn.Module, classifier: Optional[Classifier] = None,
+                 encoder: Optional[nn.Module] = None):
+        self.generator, self.classifier, self.encoder = generator, classifier, encoder
         self.config = generator.config
         self.device = model_device(generator)
         self.starts = latents_for_seeds(range(STARTS), self.config.z_dim).to(self.device)  # the same for every image
@@ -58,15 +60,23 @@ class Projector:
         losses = [self._start_losses(x, index).min() for index in range(self.config.num_classes)]
         return int(torch.stack(losses).argmin())
 
-    def project(self, target: np.ndarray, class_index: int, *, steps: int = STEPS,
-                time_limit: float = TIME_LIMIT) -> Projection:
-        """target: uint8 image at the generator's native size."""
+    def project(self, target: np.ndarray, class_index: int, *, steps: Optional[int] = None,
+                time_limit: Optional[float] = None) -> Projection:
+        """target: uint8 image at the generator's native size. Steps and time limit default to STEPS and TIME_LIMIT,
+        or ENCODED_STEPS and ENCODED_TIME_LIMIT with an encoder."""
         began = time.perf_counter()
+        steps = steps or (ENCODED_STEPS if self.encoder is not None else STEPS)
+        time_limit = time_limit or (ENCODED_TIME_LIMIT if self.encoder is not None else TIME_LIMIT)
         x = self._target(target)
         goal = self.features(x).detach() if self.classifier is not None else None
         condition = self._condition(class_index, REFINED)
-        best = self._start_losses(x, class_index).argsort()[:REFINED]
-        z = self.starts[best].clone().requires_grad_(True)
+        starts = self.starts
+        if self.encoder is not None:
+            with torch.no_grad():
+                encoded = self.encoder(x, torch.tensor([class_index], device=self.device))
+            starts = torch.cat([encoded.clamp(-LATENT_LIMIT, LATENT_LIMIT), starts])
+        best = self._start_losses(x, class_index, starts).argsort()[:REFINED]
+        z = starts[best].clone().requires_grad_(True)
         optimizer = torch.optim.Adam([z], lr=LEARNING_RATE)
         done = 0
         for done in range(1, steps + 1):
@@ -116,6 +126,6 @@ class Projector:
         return losses
 
     @torch.no_grad()
-    def _start_losses(self, x: torch.Tensor, class_index: int) -> torch.Tensor:
-        """The pixel error of each random start, drawn as the class."""
-        return (self.draw(self.starts, class_index) - x).pow(2).flatten(1).mean(1).cpu()
+    def _start_losses(self, x: torch.Tensor, class_index: int, starts: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The pixel error of each start (the random ones by default), drawn as the class."""
+        return (self.draw(self.starts if starts is None else starts, class_index) - x).pow(2).flatten(1).mean(1).cpu()
