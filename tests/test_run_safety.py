@@ -165,3 +165,50 @@ def test_a_lock_that_is_not_a_plain_file_is_refused_and_nothing_is_written_throu
     assert code == 2 and ".lock" in err
     assert kind != "symlink" or target.read_text() == "do not touch"
     assert not (tmp_path / "nowhere").exists()
+
+
+class Killed(BaseException):
+    """What a SIGKILL does to a run: it stops between two system calls."""
+
+
+def test_a_run_killed_at_any_write_resumes_to_the_same_end(tmp_path, capsys, monkeypatch):
+    """Every replace and fsync of a run's second half (checkpoints, its log, config, the export) is in turn the last
+    thing it does; each time, --resume finishes the run with its whole log and a final checkpoint."""
+    real_replace, real_fsync = os.replace, os.fsync
+
+    def second_half(out, kill_at=None):
+        calls = {"n": 0}
+
+        def counted(real):
+            def call(*args):
+                if calls["n"] == kill_at:
+                    raise Killed()
+                calls["n"] += 1
+                return real(*args)
+            return call
+        monkeypatch.setattr(os, "replace", counted(real_replace))
+        monkeypatch.setattr(os, "fsync", counted(real_fsync))
+        try:
+            run_train(capsys, "--resume", "--max-steps", 4, "--checkpoint-every", 1, "--out-dir", out)
+        finally:
+            monkeypatch.setattr(os, "replace", real_replace)
+            monkeypatch.setattr(os, "fsync", real_fsync)
+        return calls["n"]
+
+    def first_half(out):
+        assert run_train(capsys, "--max-steps", 2, "--checkpoint-every", 1, "--out-dir", out)[0] == 0
+
+    first_half(tmp_path / "whole")
+    writes = second_half(tmp_path / "whole")
+    assert writes >= 6
+    for kill_at in range(writes):
+        out = tmp_path / f"killed-{kill_at}"
+        first_half(out)
+        with pytest.raises(Killed):
+            second_half(out, kill_at)
+        code, _ = run_train(capsys, "--resume", "--max-steps", 4, "--checkpoint-every", 1, "--out-dir", out)
+        assert code == 0, kill_at
+        steps = [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()]
+        assert steps == [1, 2, 3, 4], (kill_at, steps)
+        assert checkpoints.list_checkpoints(out)[-1].name == "step-00000004.pt"
+        assert (out / "export" / "model.safetensors").is_file() and not (out / "export" / ".pending").exists()
