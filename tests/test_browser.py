@@ -99,7 +99,9 @@ def test_the_live_image_comes_with_its_readout_in_one_request_per_update(page, a
     assert len(set(pixels[0::4])) > 5  # a picture, not a blank canvas
     rows = page.locator("#image .readout li").all_inner_texts()
     assert len(rows) == 3 and all("%" in row for row in rows)
-    wait_for_loaded_images(page, "#strips img")  # the page's own first requests are over before counting
+    # The page's own first requests (strips, nearest images) are over before counting.
+    wait_for_loaded_images(page, "#strips img")
+    wait_for_loaded_images(page, "#nearest img")
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     before = shown_image(page)
