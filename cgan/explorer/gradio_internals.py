@@ -32,7 +32,7 @@ FUNCTION_FIELDS = ("fn", "inputs", "api_visibility", "api_name")
 
 
 def session_known(blocks: gr.Blocks, session: str) -> bool:
-    """Does the queue hold messages for this session hash?"""
+    """Does the queue hold messages for this Gradio session hash (one visitor's page or API client)?"""
     return session in blocks._queue.pending_messages_per_session
 
 
