@@ -26,6 +26,7 @@ from cgan.explorer.loading import load_served
 from cgan.explorer.server import CACHE_MB, CACHE_MINUTES, QUEUE_STATISTICS, SESSIONS, THEME, port_in_use
 from cgan.export import WeightsError
 from cgan.export.browser_model import ensure_onnx
+from cgan.explorer.encoder import ensure_encoder_onnx
 
 ROOT = Path(__file__).resolve().parent
 CACHE_BOUNDS = {"cache_minutes": (1, 7 * 24 * 60), "cache_mb": (1, 1_000_000)}  # a minute to a week; 1 MB to 1 TB
@@ -81,23 +82,28 @@ def main(argv=None) -> int:
     onnx_model = ensure_onnx(explorer.generator, explorer.generator.source_folder)
     if onnx_model[0] is None:
         print(f"note: the instant tab is off: {onnx_model[1]}", file=sys.stderr)
-    demo = build_app(explorer, describe(device), nearest=nearest,
-                     cache_minutes=args.cache_minutes, cache_mb=args.cache_mb, onnx_model=onnx_model)
+    encoder_model = None
+    if explorer.encoder is not None and onnx_model[0] is not None:
+        encoder_model = ensure_encoder_onnx(explorer.encoder, explorer.generator.source_folder)
+        if encoder_model is None:
+            print("note: drawing in the instant tab is off: the encoder's ONNX file cannot be had", file=sys.stderr)
+    demo = build_app(explorer, describe(device), nearest=nearest, cache_minutes=args.cache_minutes,
+                     cache_mb=args.cache_mb, onnx_model=onnx_model, encoder_model=encoder_model)
     # Uploads (the Project tab's images) are refused beyond what it reads.
     try:
-        launch(demo, args, onnx_model)
+        launch(demo, args, onnx_model, encoder_model)
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM
         demo.close()
     return 0
 
 
-def launch(demo, args, onnx_model) -> None:
+def launch(demo, args, onnx_model, encoder_model) -> None:
     """Serve the app until the process is stopped."""
     if args.mcp:
         gradio_internals.unwrap_mcp_results()  # images come back as images
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, share=args.share,
-        head=instant.head(onnx_model[0]) if onnx_model[0] else None, theme=THEME, css=assets.read("style.css"),
+        head=instant.head(onnx_model[0], encoder_model) if onnx_model[0] else None, theme=THEME, css=assets.read("style.css"),
         footer_links=["api"], max_file_size=MAX_BYTES, show_error=True, state_session_capacity=SESSIONS,
         mcp_server=args.mcp,
         app_kwargs={"middleware": [Middleware(RequestGuard, blocks=demo)]})

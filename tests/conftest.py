@@ -116,12 +116,26 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
-def app_url(tiny_export):
-    """app.py serving the tiny generator on a free port (one server for the whole session)."""
+def served_export(tiny_export, tmp_path_factory, small_fashion):
+    """The tiny export with an encoder beside it (encoder.safetensors, .json and .onnx), as the app serves it."""
+    from cgan.explorer.encoder import fit_encoder, save_encoder
+    from cgan.export import load_export
+
+    folder = tmp_path_factory.mktemp("served") / "export"
+    shutil.copytree(tiny_export, folder)
+    generator = load_export(folder)
+    save_encoder(fit_encoder(generator, small_fashion.images, small_fashion.labels, max_steps=3, batch_size=8,
+                             progress=False), generator, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def app_url(served_export):
+    """app.py serving the tiny generator and its encoder on a free port (one server for the whole session)."""
     from bench.local_server import AppServer
 
     ARTIFACTS.mkdir(exist_ok=True)
-    server = AppServer(tiny_export, log_path=ARTIFACTS / "app-server.log").wait()
+    server = AppServer(served_export, log_path=ARTIFACTS / "app-server.log").wait()
     yield server.url
     server.stop()
 

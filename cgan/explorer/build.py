@@ -27,15 +27,17 @@ BRUSH_JS = assets.event_js("pick_brush.js")  # the Draw tab opened: pick the ske
 
 def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = None,
               cache_minutes: float = CACHE_MINUTES, cache_mb: float = CACHE_MB,
-              onnx_model: tuple[Path | None, str] = (None, "no model.onnx")) -> gr.Blocks:
+              onnx_model: tuple[Path | None, str] = (None, "no model.onnx"),
+              encoder_model: Path | None = None) -> gr.Blocks:
     """The Blocks UI; every event calls an Endpoints method over the explorer. Result files live `cache_minutes`
     and take at most `cache_mb` together.
 
-    onnx_model: (model.onnx, "") for the instant tab, or (None, why it is unavailable)."""
+    onnx_model: (model.onnx, "") for the instant tab, or (None, why it is unavailable); encoder_model: the
+    encoder's ONNX file, for drawing in the instant tab."""
     model_path, instant_unavailable = onnx_model
     gradio_internals.cache_session_configs()  # a new session (each API call) costs no page config
     if model_path is not None:
-        gr.set_static_paths([instant.VENDOR, instant.PRELOAD, model_path])
+        gr.set_static_paths(instant.static_paths(model_path, encoder_model))
     gif_dir = private_folder("cgan-gifs-")
     endpoints = Endpoints(explorer, nearest=nearest, gif_dir=gif_dir)
     dataset = markdown_text(explorer.generator.metadata.get("training", {}).get("dataset", "its dataset"), 100)
@@ -46,7 +48,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         # The instant tab comes first where the browser can run the generator; a shared link (URL with
         # controls) opens the Generate tab, whose controls it sets.
         with gr.Tabs(selected="instant" if model_path else "generate") as tabs:
-            instant_tab(endpoints, model_path, instant_unavailable)
+            instant_tab(endpoints, model_path, instant_unavailable, draw=encoder_model is not None)
             generate = generate_tab(endpoints)
             grid = class_grid_tab()
             interpolation = interpolate_tab(endpoints.names)

@@ -70,9 +70,9 @@ class Endpoints:
         self.explorer, self.nearest_index, self.gif_dir = explorer, nearest, gif_dir
         self.names = explorer.class_names
         for name in ("generate", "class_grid", "class_grid_html", "strips", "interpolate", "view", "project",
-                     "project_drawing"):
+                     "project_drawing", "refine"):
             setattr(self, name, gpu(getattr(self, name)))  # inside a GPU allocation on ZeroGPU Spaces
-        for name in ("latent", "pixels", "view"):  # the page's server functions: gradio marks them, so plain functions
+        for name in ("latent", "pixels", "view", "refine"):  # the page's server functions: gradio marks them, so plain functions
             setattr(self, name, functools.wraps(getattr(self, name))(_call(getattr(self, name))))
 
     def generate(self, controls: dict):
@@ -188,6 +188,20 @@ class Endpoints:
         except (ValueError, TypeError) as e:
             raise rejected("pixels", str(e)) from None
         return (image[None] if image.ndim == 2 else image.transpose(2, 0, 1)).reshape(-1).tolist()
+
+    def refine(self, request: dict):
+        """The instant tab's "Refine on the server": a drawing as the model sees it, projected (the encoder's start,
+        then the short refinement). request: pixels (the uint8 values, size x size, row by row) and class_name.
+        Returns the latent code, its values, the pixel error, the steps and the seconds it took."""
+        try:
+            r = read_request("refine", request, ("pixels", "class_name"))
+            index = self.explorer.class_index(r["class_name"])
+            target = self.explorer.check_pixels(r["pixels"])
+            found = self.explorer.projector.project(target, index)
+        except (ValueError, TypeError) as e:
+            raise rejected("refine", str(e)) from None
+        return {"latent": latent_code.encode(found.z), "z": found.z.tolist(), "pixel_mse": found.pixel_mse,
+                "steps": found.steps, "seconds": found.seconds}
 
     def view(self, request: dict):
         """The Generate tab's live path (generate.js): the image or grid at its own size as base64 RGBA bytes

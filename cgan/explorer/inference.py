@@ -109,6 +109,19 @@ class Explorer:
     def check_truncation(psi: float) -> float:
         return values.truncation(psi)
 
+    def check_pixels(self, pixels) -> np.ndarray:
+        """A one-channel image at the generator's size as a flat list of whole numbers 0-255 (the instant tab's
+        drawing) as a uint8 (size, size) array."""
+        size = self.generator.config.native_size
+        if self.generator.config.channels != 1:
+            raise ValueError("pixels are taken for one-channel generators only; upload the image to /project")
+        if not isinstance(pixels, list) or len(pixels) != size * size:
+            raise ValueError(f"pixels must be a list of {size * size} values ({size} x {size}), got "
+                             f"{values.shown(pixels)}")
+        if not all(type(v) is int and 0 <= v <= 255 for v in pixels):
+            raise ValueError("pixels must be whole numbers from 0 to 255")
+        return np.asarray(pixels, dtype=np.uint8).reshape(size, size)
+
     def check_latent(self, code) -> torch.Tensor:
         """A latent code (cgan.explorer.latent_code, as projection gives) as a (z_dim,) tensor."""
         return latent_code.decode(code, self.generator.config.z_dim)

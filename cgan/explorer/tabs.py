@@ -13,16 +13,17 @@ from cgan.explorer.controls import CONTROLS, DETAILS, DIRECTIONS, Control
 from cgan.values import FRAMES, MAX_SEED
 
 
-def instant_tab(endpoints: Endpoints, model_path: Path | None, unavailable: str) -> None:
-    """The generator running in the browser (WebAssembly); the server is asked only for each new seed's latent."""
+def instant_tab(endpoints: Endpoints, model_path: Path | None, unavailable: str, draw: bool = False) -> None:
+    """The generator running in the browser (WebAssembly); the server is asked only for each new seed's latent.
+    With `draw` (an encoder for the page), a drawing canvas whose strokes are encoded in the page too."""
     with gr.Tab("Instant", id="instant", elem_id="instant-tab"):
         gr.Markdown("The generator runs **in your browser** (WebAssembly): every control redraws at once, with "
                     "no request to the server except one per new seed. The Generate tab runs it on the server, "
                     "with the label readout, the direction strips and the memorisation check.")
         # The runtime and the model start loading with the page (launch's head: instant.head).
-        gr.HTML(instant.markup(endpoints.explorer, model_path, unavailable), elem_id="instant",
+        gr.HTML(instant.markup(endpoints.explorer, model_path, unavailable, draw=draw), elem_id="instant",
                 js_on_load=instant.SCRIPT.read_text() if model_path else None,
-                server_functions=[endpoints.latent, endpoints.pixels] if model_path else None)
+                server_functions=[endpoints.latent, endpoints.pixels, endpoints.refine] if model_path else None)
 
 
 def _class_dropdown(names: list[str], label: str, elem_id: str, value: str | None = None) -> gr.Dropdown:

@@ -45,28 +45,34 @@ class CroppedGenerator(nn.Module):
 
 def export_onnx(generator: nn.Module, path: str | os.PathLike) -> Path:
     """Write the generator (eval mode, CPU copy) to `path` as ONNX, atomically; returns the path."""
-    path = Path(path)
-    model = CroppedGenerator(copy.deepcopy(generator).cpu().eval()).eval()
     config = generator.config
-    z = torch.zeros(2, config.z_dim)
-    condition = torch.eye(config.num_classes)[:2]
+    inputs = {"z": torch.zeros(2, config.z_dim), "condition": torch.eye(config.num_classes)[:2]}
+    model = CroppedGenerator(copy.deepcopy(generator).cpu().eval()).eval()
+    return export_module(model, inputs, "images", weights_digest(generator), path)
+
+
+def export_module(model: nn.Module, inputs: dict[str, torch.Tensor], output: str, digest: str,
+                  path: str | os.PathLike) -> Path:
+    """Write `model` (CPU, eval mode) to `path` as one self-contained ONNX file, atomically: named inputs with a
+    free batch dimension, one named output, and `digest` as the file's weights digest; returns the path."""
+    path = Path(path)
     batch = torch.export.Dim("batch")
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     quiet = contextlib.redirect_stdout(io.StringIO())  # the exporter's progress lines
     with warnings.catch_warnings(), quiet, torch.no_grad(), atomic_path(path) as tmp:  # no_grad: inference ops only
         warnings.simplefilter("ignore")
-        program = torch.onnx.export(model, (z, condition), dynamo=True, verbose=False,
-                                    input_names=["z", "condition"], output_names=["images"],
-                                    dynamic_shapes={"z": {0: batch}, "condition": {0: batch}})
-        program.model.metadata_props[DIGEST_KEY] = weights_digest(generator)
+        program = torch.onnx.export(model, tuple(inputs.values()), dynamo=True, verbose=False,
+                                    input_names=list(inputs), output_names=[output],
+                                    dynamic_shapes={name: {0: batch} for name in inputs})
+        program.model.metadata_props[DIGEST_KEY] = digest
         program.save(str(tmp), external_data=False)
     return path
 
 
-def weights_digest(generator: nn.Module) -> str:
-    """sha256 over the generator's state-dict tensors: the identity of its weights."""
+def weights_digest(module: nn.Module) -> str:
+    """sha256 over a module's state-dict tensors: the identity of its weights."""
     digest = hashlib.sha256()
-    for tensor in generator.state_dict().values():
+    for tensor in module.state_dict().values():
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()
 

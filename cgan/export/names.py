@@ -13,7 +13,8 @@ AUTOENCODER_INFO_NAME = "autoencoder.json"  # its architecture, dataset and reco
 DISCRIMINATOR_NAME = "discriminator.safetensors"  # the run's discriminator, so that --init-from trains on with it
 ENCODER_WEIGHTS_NAME = "encoder.safetensors"  # image + class -> z for this generator (python -m cgan.train_encoder)
 ENCODER_INFO_NAME = "encoder.json"  # its shape and the digest of the generator weights it was trained for
+ENCODER_ONNX_NAME = "encoder.onnx"  # the encoder as ONNX, for drawing in the app's instant mode
 
 EXPORT_FILES = [CONFIG_NAME, WEIGHTS_NAME, ONNX_NAME, SAMPLES_NAME, CARD_NAME, METRICS_NAME,
                 EVALUATOR_WEIGHTS_NAME, EVALUATOR_INFO_NAME, AUTOENCODER_WEIGHTS_NAME, AUTOENCODER_INFO_NAME, DISCRIMINATOR_NAME,
-                ENCODER_WEIGHTS_NAME, ENCODER_INFO_NAME]
+                ENCODER_WEIGHTS_NAME, ENCODER_INFO_NAME, ENCODER_ONNX_NAME]

@@ -13,11 +13,11 @@
   root.dataset.started = "1";
   const config = JSON.parse(root.dataset.config);
   const status = root.querySelector(".instant-status");
-  const canvas = root.querySelector("canvas");
+  const canvas = root.querySelector("#instant-canvas");
   const context = canvas.getContext("2d");
   const state = (window.cganInstant = {
     ready: false, frames: [], startedAt: performance.now(), sessionAt: null, firstFrameAt: null, error: null,
-    runs: 0, drawn: 0, onServer: false });
+    runs: 0, drawn: 0, encoded: 0, onServer: false });
   const say = (text) => { status.textContent = text; };
   const control = (role) => root.querySelector(`[data-role="${role}"]`);
 
@@ -54,6 +54,80 @@
     render(null);
   };
   control("seed").addEventListener("input", () => { projected = null; });
+
+  // A latent as the server's latent codes write it (cgan/explorer/latent_code.py): "z1." and the URL-safe base64
+  // of its float16 values, little-endian, rounded to nearest even as numpy does.
+  const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+  function half(value) {
+    f32[0] = value;
+    const x = u32[0], sign = (x >>> 16) & 0x8000, exponent = ((x >>> 23) & 0xff) - 112, mantissa = x & 0x7fffff;
+    if (exponent >= 31) return sign | 0x7c00;  // latents stay within ±8: never reached by a checked one
+    if (exponent <= 0) {  // a float16 subnormal
+      if (exponent < -10) return sign;
+      const full = mantissa | 0x800000, shift = 14 - exponent, rest = full & ((1 << shift) - 1), halfway = 1 << (shift - 1);
+      const h = full >>> shift;
+      return sign | (h + (rest > halfway || (rest === halfway && (h & 1)) ? 1 : 0));
+    }
+    const h = (exponent << 10) | (mantissa >>> 13), rest = mantissa & 0x1fff;
+    return sign | (h + (rest > 0x1000 || (rest === 0x1000 && (h & 1)) ? 1 : 0));
+  }
+  function latentCode(z) {
+    const bytes = new Uint8Array(2 * z.length);
+    z.forEach((v, i) => { const h = half(v); bytes[2 * i] = h & 255; bytes[2 * i + 1] = h >>> 8; });
+    return "z1." + btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  const codeOf = (p) => p.code || (p.code = latentCode(p.z));
+  state.code = (z) => latentCode(Float32Array.from(z));
+
+  // The drawing: its model view waits in `sketch` until the next frame encodes it (one frame at a time).
+  let sketch = null, encoder = null;
+  const drawing = root.querySelector(".instant-drawing");
+  const tell = (text) => { if (drawing) drawing.querySelector(".instant-drawing-note").textContent = text; };
+  async function encode(pixels, classIndex) {
+    const images = Float32Array.from(pixels, (v) => v / 127.5 - 1);  // as cgan.evaluation.classifier.as_input
+    const onehot = new Float32Array(classes.length);
+    onehot[classIndex] = 1;
+    const output = await encoder.run({
+      images: new ort.Tensor("float32", images, [1, config.channels, config.size, config.size]),
+      condition: new ort.Tensor("float32", onehot, [1, classes.length]),
+    });
+    state.encoded += 1;
+    return Float32Array.from(output.z.data);
+  }
+  state.encode = async (pixels, classIndex) => Array.from(await encode(Uint8Array.from(pixels), classIndex));
+  if (drawing && window.cganEncoderSession && window.cganSketch) {
+    window.cganEncoderSession.then((session) => {
+      encoder = session;
+      state.sketch = window.cganSketch(drawing, config.size, (pixels, since) => { sketch = pixels; render(since); });
+      drawing.dataset.ready = "1";
+    }, (error) => {
+      tell(`Drawing is unavailable: the encoder could not be loaded in this page (${error}).`);
+    });
+    drawing.querySelector('[data-role="refine"]').addEventListener("click", async () => {
+      if (!projected || !projected.pixels) return tell("Draw a garment (or upload one) first.");
+      const c = read();
+      tell("Refining on the server…");
+      try {
+        const found = await server.refine({ pixels: Array.from(projected.pixels), class_name: classes[c.classIndex] });
+        projected = { z: Float32Array.from(found.z), code: found.latent, pixels: projected.pixels };
+        tell(`Refined on the server in ${found.seconds.toFixed(2)} s (${found.steps} steps); pixel error ` +
+             `${found.pixel_mse.toFixed(4)}.`);
+        render(null);
+      } catch (error) {
+        tell(`Not refined: ${error.message || error}`);
+      }
+    });
+  }
+  const shareBox = root.querySelector('[data-role="share-link"]');
+  root.querySelector('[data-role="share"]').addEventListener("click", async () => {
+    const c = read(), params = new URLSearchParams({ class: classes[c.classIndex], seed: String(c.seed), psi: String(c.psi) });
+    c.sliders.forEach((v, i) => { if (v !== 0) params.set(`s${i}`, String(v)); });
+    if (projected) params.set("z", codeOf(projected));
+    shareBox.value = `${location.origin}${location.pathname}?${params}`;
+    shareBox.hidden = false;
+    shareBox.select();
+    try { await navigator.clipboard.writeText(shareBox.value); } catch (error) { /* the box shows it */ }
+  });
 
   function read() {
     const sliders = [...root.querySelectorAll('[data-role="direction"]')].map((input) => Number(input.value));
@@ -104,10 +178,15 @@
     if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > config.max_seed) {
       throw new Error(`seed must be a whole number from 0 to ${config.max_seed}`);
     }
+    if (sketch !== null) {  // a new stroke: its latent, found here, becomes the one the controls act on
+      const pixels = sketch;
+      sketch = null;
+      projected = { z: await encode(pixels, c.classIndex), code: null, pixels };
+    }
     if (c.onServer) {  // the switch: the same picture, computed by the server
       const pixels = await server.pixels({  // a server function takes one argument
         class_name: classes[c.classIndex], seed: c.seed, truncation: c.psi, mix_class: classes[c.mixIndex],
-        mix_weight: c.mixWeight, sliders: c.sliders, latent: projected ? projected.code : "",
+        mix_weight: c.mixWeight, sliders: c.sliders, latent: projected ? codeOf(projected) : "",
       });
       draw(pixels, (v) => v);
       return;
