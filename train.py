@@ -2,6 +2,7 @@
 
     python train.py                                  # default preset on Fashion-MNIST
     python train.py --arch reference --max-minutes 60
+    python train.py --max-minutes 60 --encoder-minutes 10   # then its encoder, for drawing in the app
     torchrun --nproc_per_node 2 train.py --max-steps 100
 """
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import sys
 
 from cgan.console import fail
-from cgan.data import DataNotFoundError
+from cgan.data import DataNotFoundError, load_dataset
 from cgan.devices import pick_device
-from cgan.export import WeightsError
+from cgan.export import WeightsError, load_export
 from cgan.export.hub import check_repo_id, check_revision, push_or_explain
 from cgan.plot import plot_run
+from cgan.train_encoder import train_beside
 from cgan.training.distributed import from_environment, init_process_group, shutdown
 from cgan.training.flags import parse_config
 from cgan.training.loop import Trainer
@@ -36,6 +38,18 @@ def draw_curves(run: str) -> None:
         print(f"training curves: {plot_run(run)}")
     except ImportError:
         print("note: curves.png not drawn; pip install matplotlib, then: python -m cgan.plot " + run, file=sys.stderr)
+
+
+def train_encoder(export_dir, config) -> None:
+    """--encoder-minutes: the encoder for the exported generator, saved into the export (pushed with it)."""
+    try:
+        generator = load_export(export_dir)
+        train = load_dataset(config.dataset, data_dir=config.data_dir, train=True, image_column=config.image_column,
+                             label_column=config.label_column, image_size=config.image_size)
+        train_beside(generator, train, config.encoder_minutes, seed=config.seed)
+    except (DataNotFoundError, WeightsError, ValueError) as e:
+        fail(f"the generator is exported, but its encoder was not trained: {e}", code=2)
+    print(f"trained its encoder for {config.encoder_minutes:g} minutes into {export_dir}")
 
 
 def main(argv=None) -> int:
@@ -70,6 +84,8 @@ def main(argv=None) -> int:
     if info.is_main:
         print(f"exported the EMA generator to {export_dir}")
         draw_curves(config.out_dir)
+        if config.encoder_minutes:
+            train_encoder(export_dir, config)
         if config.push_to_hub:
             return push_or_explain(export_dir, config.push_to_hub, private=config.hub_private,
                                    revision=config.hub_revision)

@@ -184,6 +184,7 @@ class TrainConfig:
     log_every: int = field(default=50, metadata={"help": "steps between log.jsonl lines"})
     checkpoint_every: int = field(default=500, metadata={"help": "steps between checkpoints (one is also written at the end)"})
     snapshot_every_images: Optional[int] = field(default=None, metadata={"help": "also export the EMA generator to OUT_DIR/snapshots every this many images (for quality-vs-time curves)"})
+    encoder_minutes: float = field(default=0.0, metadata={"help": "after the generator, train its encoder (image + class -> z: the app's drawing and faster projections) for this many minutes into the export, as python -m cgan.train_encoder does; 0: none"})
     no_onnx: bool = field(default=False, metadata={"help": "skip model.onnx, the copy of the final generator that the app's instant mode runs in the browser (exporting it needs the onnx and onnxscript packages)"})
     tracker: str = field(default="none", metadata={"help": f"also send the training curves and sample grids to: {', '.join(TRACKERS)} (optional packages); RUN/curves.png is drawn either way"})
     push_to_hub: Optional[str] = field(default=None, metadata={"help": "USER/REPO to publish the export to at the end"})
@@ -233,6 +234,8 @@ class TrainConfig:
             raise ValueError("--bn-recalibration-batches must be 0 or more")
         if self.d_warmup_images < 0:
             raise ValueError("--d-warmup-images must be 0 or more")
+        if not 0 <= self.encoder_minutes <= 24 * 60:
+            raise ValueError(f"--encoder-minutes must be from 0 to a day (1440), got {self.encoder_minutes}")
         if self.resume and self.overwrite:
             raise ValueError("--resume and --overwrite contradict each other; pick one")
         if self.push_to_hub is not None and self.push_to_hub.count("/") != 1:

@@ -96,3 +96,13 @@ def test_draw_a_stroke_and_project_the_drawing(page, app_url):
     page.locator("#project-run-drawing").click()
     assert projected_latent(page).startswith("z1.")
     page.screenshot(path=str(ARTIFACTS / "browser-project-drawing.png"), full_page=True)
+
+
+def test_an_example_garment_is_projected_on_click(page, app_url):
+    open_project(page, app_url)
+    examples = page.locator("#project-examples")
+    examples.get_by_text("Examples").wait_for()
+    examples.locator("img").first.click()
+    assert projected_latent(page).startswith("z1.")
+    page.locator("#project-reconstruction img").wait_for()
+    assert "Projected as" in page.locator("#project-summary").inner_text()

@@ -46,6 +46,7 @@ def test_help_explains_every_flag():
     (["--gamma", "-0.1"], "--gamma must be 0 or more"),
     (["--penalty-every", "0"], "--penalty-every must be positive"),
     (["--d-warmup-images", "-16"], "--d-warmup-images must be 0 or more"),
+    (["--encoder-minutes", "-1"], "--encoder-minutes must be from 0 to a day"),
 ])
 def test_bad_values_are_clear_errors_before_any_work(tmp_path, args, phrase):
     result = run("train.py", "--out-dir", str(tmp_path / "run"), *args)

@@ -65,7 +65,23 @@ def test_the_command_trains_saves_and_measures(tiny_export, tmp_path):
                           "--measure", "3"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert (folder / "encoder.safetensors").is_file() and (folder / "encoder.json").is_file()
-    assert "encoder + refinement: median pixel MSE" in run.stdout and "without the encoder" in run.stdout
+    for figure in ("encoder alone: mean pixel MSE", "encoder + refinement: median pixel MSE",
+                   "without the encoder: median seconds", "best of 1000 seeds: median pixel MSE",
+                   "encoder alone: share better than the best of 1000 seeds"):
+        assert figure in run.stdout, run.stdout
+    assert (folder / "encoder.onnx").is_file()
     bad = subprocess.run([sys.executable, "-m", "cgan.train_encoder", "--weights", str(folder), "--minutes", "0"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "--minutes" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_train_py_trains_the_encoder_into_its_export(tmp_path):
+    run = subprocess.run([sys.executable, "train.py", "--out-dir", str(tmp_path / "run"), "--max-steps", "2",
+                          "--batch-size", "8", "--no-onnx", "--encoder-minutes", "0.02"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    export = tmp_path / "run" / "export"
+    generator = load_export(export)
+    encoder, why = load_encoder(export, generator)
+    assert encoder is not None, why
+    assert "trained its encoder" in run.stdout

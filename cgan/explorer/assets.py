@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 WEB = Path(__file__).resolve().parent / "web"
+EXAMPLES = WEB / "examples"  # garments drawn and photographed for the app: PNG and JPEG
 
 
 def read(name: str) -> str:

@@ -36,6 +36,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
     encoder's ONNX file, for drawing in the instant tab."""
     model_path, instant_unavailable = onnx_model
     gradio_internals.cache_session_configs()  # a new session (each API call) costs no page config
+    gr.set_static_paths([instant.EXAMPLES])  # the example garments of the Project tab and the drawing
     if model_path is not None:
         gr.set_static_paths(instant.static_paths(model_path, encoder_model))
     gif_dir = private_folder("cgan-gifs-")
@@ -127,6 +128,8 @@ def _project_events(endpoints: Endpoints, tabs, project, generate, interpolation
     """Projecting an upload or a drawing, and taking the result to the other tabs."""
     project.upload.upload(user_error(endpoints.project), [project.upload, project.class_name], project.outputs,
                           **PROJECTING, **PRIVATE)
+    project.examples.load_input_event.then(user_error(endpoints.project), [project.upload, project.class_name],
+                                           project.outputs, **PROJECTING, **PRIVATE)
     project.run_drawing.click(user_error(endpoints.project_drawing), [project.drawing, project.class_name],
                               project.outputs, **PROJECTING, **PRIVATE)
     project.draw_tab.select(None, None, None, js=BRUSH_JS, **PRIVATE)  # the sketchpad starts with no tool

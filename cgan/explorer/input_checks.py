@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from cgan import values
-from cgan.explorer import gradio_internals
+from cgan.explorer import assets, gradio_internals
 from cgan.explorer.rejections import rejected
 
 FILE_INPUTS = (gr.Image, gr.ImageEditor, gr.File)  # the components whose values are uploaded files (objects)
@@ -18,8 +18,9 @@ EDITOR_KEYS = {"background", "layers", "composite", "id"}  # what the sketchpad 
 
 
 def file_problem(component, value) -> str | None:
-    """Does `value` fit a file input: None, or Gradio's data of a file uploaded to this app (the sketchpad: an
-    object of such files)? Checked before Gradio reads it, which would log a traceback for anything else."""
+    """Does `value` fit a file input: None, or Gradio's data of a file uploaded to this app or one of its example
+    garments (the sketchpad: an object of such files)? Checked before Gradio reads it, which would log a traceback
+    for anything else."""
     if value is None:
         return None
     label = getattr(component, "label", None) or type(component).__name__
@@ -31,7 +32,8 @@ def file_problem(component, value) -> str | None:
     uploads = gradio_internals.upload_folder()
     for file in files:
         path = file.get("path") if isinstance(file, dict) else None
-        if file is not None and not (isinstance(path, str) and uploads in Path(path).resolve().parents):
+        if file is not None and not (isinstance(path, str) and (uploads in Path(path).resolve().parents or
+                                                                Path(path).resolve().parent == assets.EXAMPLES)):
             return f"{label} takes a file uploaded to this app (gradio_client: handle_file(path)), got {values.shown(file)}"
     return None
 

@@ -18,7 +18,7 @@ from cgan.explorer.fetch_runtime import VENDOR
 SCRIPT = assets.WEB / "instant.js"
 PRELOAD = assets.WEB / "preload.js"
 SKETCH = assets.WEB / "sketch.js"  # the drawing canvas, uploads and examples as the model sees them
-EXAMPLES = assets.WEB / "examples"  # garments drawn and photographed for the project: PNG and JPEG
+EXAMPLES = assets.EXAMPLES
 USE_JS = assets.event_js("use_latent.js")  # the Project tab's "Open in Instant": the latent goes to instant.js
 RUNTIME_SCRIPT = VENDOR / "ort.wasm.min.js"
 

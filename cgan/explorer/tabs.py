@@ -151,6 +151,10 @@ def project_tab(names: list[str], instant_available: bool) -> SimpleNamespace:
                         tab.upload = gr.Image(type="filepath", sources=["upload", "clipboard"], image_mode=None,
                                               label="Your image (PNG, JPEG or WebP)", elem_id="project-upload")
                         tab.run_upload = gr.Button("Project the upload", variant="primary", elem_id="project-run")
+                        tab.examples = gr.Examples([[str(path)] for path in instant.examples()], [tab.upload],
+                                                   label="Examples (drawn and photographed for this app): a click "
+                                                         "projects one", examples_per_page=12,
+                                                   api_visibility="private", elem_id="project-examples")
                     with gr.Tab("Draw", id="project-draw-tab") as tab.draw_tab:
                         tab.drawing = gr.Sketchpad(type="filepath", canvas_size=(280, 280), label="Draw a garment",
                                                    brush=gr.Brush(colors=["#000000"], default_size=12,
