@@ -1,12 +1,15 @@
-"""Instant mode as a visitor feels it: frame times while a slider is dragged, and the first frame after load.
+"""Instant mode as a visitor feels it: frame times while a slider is dragged or a garment drawn, and the first
+frame after load.
 
-    python -m bench.instant_frames [--weights weights] [--drags 3]
+    python -m bench.instant_frames [--weights weights] [--drags 3] [--strokes 6]
 
 Starts app.py, opens it in Debian's headless Chromium (Playwright), opens the instant tab once to fill the
 browser cache, then reloads and measures the first instant frame after navigation and after the page's load
 event (warm cache; the page opens on the instant tab), then --drags mouse drags across a direction slider (60 moves each) and a ψ drag. Frame time
 is from the input event to the canvas updated (window.cganInstant.frames, recorded by cgan/explorer/web/instant.js).
-Prints the median and p95 and the number of server requests made while dragging.
+With an encoder beside the weights, --strokes mouse strokes on the drawing canvas (40 moves each) follow: there a
+frame is a stroke's pointer event to the garment redrawn (the encoder, then the generator, both in the page).
+Prints the medians and p95s, the size of the encoder file the page loaded, and the server requests made meanwhile.
 """
 import argparse
 import statistics
@@ -56,6 +59,19 @@ def drag(page, selector, moves=60):
     page.wait_for_function("() => !document.querySelector('#instant-app').dataset.busy")
 
 
+def stroke(page, row, moves=40):
+    """One stroke across the drawing canvas, a wave at height `row` (0-1)."""
+    box = page.locator('#instant-app [data-role="sketch"]').bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.15, box["y"] + box["height"] * row
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for i in range(moves):
+        page.mouse.move(x0 + box["width"] * 0.7 * i / (moves - 1), y0 + box["height"] * 0.08 * ((i % 10) - 5) / 5)
+        page.wait_for_timeout(16)
+    page.mouse.up()
+    page.wait_for_function("() => !document.querySelector('#instant-app').dataset.busy")
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -65,6 +81,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default=str(ROOT / "weights"))
     parser.add_argument("--drags", type=int, default=3)
+    parser.add_argument("--strokes", type=int, default=6, help="strokes on the drawing canvas (weights with an encoder)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -73,6 +90,8 @@ def main():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS, headless=True)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            sizes = {}
+            page.on("response", lambda response: sizes.__setitem__(response.url, response.headers.get("content-length")))
             cold = open_tab(page, server.url)
             warm = open_tab(page, server.url)  # reload: runtime, wasm and model from the browser cache
             requests = []
@@ -87,6 +106,12 @@ def main():
             page.evaluate("window.cganInstant.frames = []")
             drag(page, '#instant-app [data-role="psi"]')
             frames += page.evaluate("window.cganInstant.frames")
+            strokes = []
+            if args.strokes and page.locator("#instant-app .instant-drawing[data-ready]").count():
+                for i in range(args.strokes):
+                    page.evaluate("window.cganInstant.frames = []")
+                    stroke(page, 0.2 + 0.6 * i / max(1, args.strokes - 1))
+                    strokes += page.evaluate("window.cganInstant.frames")
             browser.close()
     finally:
         server.stop()
@@ -95,7 +120,14 @@ def main():
     print(f"first instant frame, warm cache: {warm[0]:.0f} ms after navigation ({warm[1]:.0f} ms after the load event)")
     print(f"frames while dragging: {len(frames)}, median {statistics.median(frames):.1f} ms, "
           f"p95 {percentile(frames, 0.95):.1f} ms, max {max(frames):.1f} ms (targets: median <= 16, p95 <= 33)")
-    print(f"server requests while dragging: {len(requests)}" + "".join(f"\n  {url}" for url in requests))
+    if strokes:
+        encoder = [int(size) for url, size in sizes.items() if "encoder.onnx" in url and size]
+        print(f"stroke to garment (encoder + generator in the page): {len(strokes)} frames, median "
+              f"{statistics.median(strokes):.1f} ms, p95 {percentile(strokes, 0.95):.1f} ms, max {max(strokes):.1f} ms "
+              f"(targets: median <= 30, p95 <= 50); encoder.onnx {encoder[0] / 1e6 if encoder else float('nan'):.2f} MB")
+    else:
+        print("no drawing: the weights have no encoder (python -m cgan.train_encoder)")
+    print(f"server requests while dragging and drawing: {len(requests)}" + "".join(f"\n  {url}" for url in requests))
 
 
 if __name__ == "__main__":

@@ -55,6 +55,11 @@ def server_function(app, name, data, component="instant", **extra):
     ("pixels", {"sliders": [0] * 9}, {}, 400, "pixels takes"),
     ("pixels", "x", {}, 400, "pixels takes"),
     ("latent", 3, {"extra": 1}, 400, "a server-function call takes"),
+    ("refine", {"pixels": [0] * 784}, {}, 400, "refine takes an object with exactly"),
+    ("refine", {"pixels": [0] * 783, "class_name": "Bag"}, {}, 400, "pixels must be a list of 784 values"),
+    ("refine", {"pixels": [256] * 784, "class_name": "Bag"}, {}, 400, "whole numbers from 0 to 255"),
+    ("refine", {"pixels": [0.5] * 784, "class_name": "Bag"}, {}, 400, "whole numbers from 0 to 255"),
+    ("refine", {"pixels": [0] * 784, "class_name": "Robe"}, {}, 400, "Robe"),
     ("nope", 1, {}, 404, "no such server function"),
     ("view", {}, {"component_id": 99999}, 404, "no such server function"),
 ])
@@ -68,6 +73,10 @@ def test_bad_server_function_calls_are_4xx_with_one_log_line(app, log_since, nam
 def test_a_good_server_function_call_still_answers(app):
     status, latent = server_function(app, "latent", 7)
     assert status == 200 and isinstance(latent, list) and len(latent) == 16
+    square = [255 if 6 <= i % 28 < 22 and 4 <= i // 28 < 24 else 0 for i in range(784)]  # a bright block
+    status, found = server_function(app, "refine", {"pixels": square, "class_name": "Bag"})
+    assert status == 200 and found["latent"].startswith("z1.") and len(found["z"]) == 16, found
+    assert 0 <= found["pixel_mse"] <= 1 and found["steps"] >= 1
 
 
 def test_calls_by_fn_index_get_the_page_events_rules(app, log_since):
