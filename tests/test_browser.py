@@ -194,10 +194,15 @@ def test_nearest_training_images_are_shown_with_a_verdict(page, app_url):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_a_phone_screen_has_no_horizontal_scroll(browser, app_url, scheme):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme, has_touch=True)
     page = context.new_page()
     page.goto(app_url)
     page.get_by_role("tab", name="Instant").wait_for()
+    page.wait_for_selector("#instant-app .instant-drawing[data-ready]", timeout=120_000)
+    sketch = page.locator('#instant-app [data-role="sketch"]').bounding_box()
+    assert sketch["x"] >= 0 and sketch["x"] + sketch["width"] <= 390 and sketch["width"] >= 200
+    page.touchscreen.tap(sketch["x"] + sketch["width"] / 2, sketch["y"] + sketch["height"] / 2)  # a finger's dot
+    page.wait_for_function("() => window.cganInstant.encoded > 0 && !window.cganInstant.error")
     for tab in ("Instant", "Generate", "Class grid", "Interpolate", "Project"):
         button = page.get_by_role("tab", name=tab)
         if not button.count():  # a narrow screen lists the last tabs under "More tabs"

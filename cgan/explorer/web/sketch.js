@@ -113,11 +113,16 @@ window.cganSketch = (root, size, changed) => {
     const box = canvas.getBoundingClientRect();
     return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
   };
-  function stroke(from, to) {
+  function stroke(from, to) {  // a segment with round ends; from === to: a dot
     pen.strokeStyle = pen.fillStyle = control("erase").checked ? "#000" : "#fff";
     pen.lineWidth = Number(control("brush").value);
     pen.lineCap = pen.lineJoin = "round";
     pen.beginPath();
+    if (from === to) {
+      pen.arc(...from, pen.lineWidth / 2, 0, 2 * Math.PI);
+      pen.fill();
+      return;
+    }
     pen.moveTo(...from);
     pen.lineTo(...to);
     pen.stroke();
