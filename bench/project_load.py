@@ -9,8 +9,10 @@ and largest seconds per call and the failures. Run it with nothing else on the C
 import argparse
 import random
 import statistics
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from bench.local_server import ROOT, AppServer
 from bench.soak import call, garment_png
@@ -24,7 +26,7 @@ def main():
     args = parser.parse_args()
     import httpx
 
-    server = AppServer(args.weights).wait()
+    server = AppServer(args.weights, log_path=Path(tempfile.gettempdir()) / "cgan-project-load.log").wait()
     seconds, failures, lock = [], [], threading.Lock()
 
     def client(index: int):

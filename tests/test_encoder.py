@@ -85,3 +85,11 @@ def test_train_py_trains_the_encoder_into_its_export(tmp_path):
     encoder, why = load_encoder(export, generator)
     assert encoder is not None, why
     assert "trained its encoder" in run.stdout
+
+
+def test_a_projection_from_the_encoder_shares_its_time_with_those_waiting():
+    from cgan.explorer.projection import ENCODED_TIME_LIMIT, MIN_SHARED_LIMIT, shared_limit
+
+    assert shared_limit(0) == ENCODED_TIME_LIMIT and shared_limit(-3) == ENCODED_TIME_LIMIT
+    assert shared_limit(1) == ENCODED_TIME_LIMIT / 2
+    assert shared_limit(7) == MIN_SHARED_LIMIT  # 8 in the queue: each gets the floor, the queue drains in ~1 s

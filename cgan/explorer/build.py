@@ -57,6 +57,7 @@ def build_app(explorer: Explorer, device_text: str, nearest: LazyIndex | None = 
         _api(endpoints, generate, grid, interpolation, project)
         _events(demo, endpoints, tabs, generate, grid, interpolation)
         _project_events(endpoints, tabs, project, generate, interpolation)
+    endpoints.waiting_projections = lambda: gradio_internals.waiting_events(demo, PROJECTING["concurrency_id"])
 
     def forget(removed):
         for tracked in demo.temp_file_sets:

@@ -19,6 +19,7 @@ from cgan.evaluation.nearest import describe_distance
 from cgan.explorer import assets
 from cgan.explorer import latent_code
 from cgan.explorer.inference import GRID_CLASSES, STRIP_VALUES, SUGGESTED, Explorer
+from cgan.explorer.projection import shared_limit
 from cgan.explorer.pictures import gif_bytes, labelled_rows, png_data_uri
 from cgan.explorer.controls import BY_NAME as CONTROL_NAMES, SHARED, generation, sliders
 from cgan.explorer.loading import LazyIndex
@@ -68,6 +69,7 @@ class Endpoints:
 
     def __init__(self, explorer: Explorer, *, nearest: LazyIndex | None, gif_dir: Path):
         self.explorer, self.nearest_index, self.gif_dir = explorer, nearest, gif_dir
+        self.waiting_projections = lambda: 0  # how many projections wait in the queue (build_app connects it)
         self.names = explorer.class_names
         for name in ("generate", "class_grid", "class_grid_html", "strips", "interpolate", "view", "project",
                      "project_drawing", "refine"):
@@ -239,7 +241,8 @@ class Endpoints:
         return self._project(uploaded_path(drawing["composite"], "drawing"), class_name)
 
     def _project(self, path: str, class_name: str):
-        seen, found = self.explorer.project(read_image(path), class_name)
+        limit = shared_limit(self.waiting_projections()) if self.explorer.encoder is not None else None
+        seen, found = self.explorer.project(read_image(path), class_name, time_limit=limit)
         name = self.names[found.class_index]
         summary = (f"Projected as **{markdown_text(name)}** in {found.steps} steps ({found.seconds:.1f} s). Pixel error (mean "
                    f"squared, 0-1 scale): {found.pixel_mse:.4f}")

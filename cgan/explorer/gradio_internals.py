@@ -1,7 +1,8 @@
 """Every place the app relies on Gradio beyond its public API, in one module.
 
 - the queue of a Blocks (`blocks._queue`): which sessions and events it knows, so that forged queue ids get a 404
-  (request_guard), and the files its waiting events will read, which pruning spares (result_files);
+  (request_guard), the files its waiting events will read, which pruning spares (result_files), and how many
+  projections wait (their refinement shares its time);
 - `Blocks.fns` by fn_index, a function's `inputs`, `fn` and `api_visibility`, and the page config's server
   functions per component (request_guard, input_checks);
 - `Blocks.validate_inputs(block_fn, inputs)`, which StrictBlocks extends (input_checks);
@@ -29,6 +30,12 @@ from gradio.state_holder import SessionState
 QUEUE_FIELDS = ("pending_messages_per_session", "event_ids_to_events", "pending_event_ids_session",
                 "event_queue_per_concurrency_id")
 FUNCTION_FIELDS = ("fn", "inputs", "api_visibility", "api_name")
+
+
+def waiting_events(blocks: gr.Blocks, concurrency_id: str) -> int:
+    """How many events of this concurrency id wait in the queue for their turn (not those running)."""
+    queue = blocks._queue.event_queue_per_concurrency_id.get(concurrency_id)
+    return len(queue.queue) if queue is not None else 0
 
 
 def session_known(blocks: gr.Blocks, session: str) -> bool:

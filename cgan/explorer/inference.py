@@ -225,15 +225,16 @@ class Explorer:
             descriptions.append(", ".join(words) if words else "style (no single measured effect)")
         return descriptions
 
-    def project(self, image: Image.Image, class_name: str = SUGGESTED) -> tuple[np.ndarray, Projection]:
+    def project(self, image: Image.Image, class_name: str = SUGGESTED, *,
+                time_limit: Optional[float] = None) -> tuple[np.ndarray, Projection]:
         """The image as the generator would draw it (uint8 at its native size) and its projection, for the named
-        class or, with SUGGESTED, the one the evaluation network sees in it."""
+        class or, with SUGGESTED, the one the evaluation network sees in it (time_limit: Projector.project's)."""
         index = None if class_name == SUGGESTED else self.class_index(class_name)  # a bad name: refused before work
         config = self.generator.config
         target = model_view(image, size=config.native_size, channels=config.channels)
         if index is None:
             index = self.projector.suggest_class(target)
-        return target, self.projector.project(target, index)
+        return target, self.projector.project(target, index, time_limit=time_limit)
 
     def _class_change(self, pixels: np.ndarray, labels: np.ndarray) -> float:
         _, probs = features_and_probs(self.classifier, pixels)
