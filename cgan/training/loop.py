@@ -27,6 +27,7 @@ from cgan.data import Dataset, load_dataset
 from cgan.files import write_json
 from cgan.models import build_discriminator, build_generator, one_hot
 from cgan.sampling import save_class_grid
+from cgan.training.augment import diff_augment
 from cgan.training import checkpoints
 from cgan.training.data_order import DataOrder
 from cgan.training.distributed import Distributed
@@ -103,6 +104,7 @@ class Trainer:
             self._check_room()
 
         self.warmup_steps = config.d_warmup_images // self.global_batch
+        self.augment = (lambda x: diff_augment(x, self.noise_rng)) if config.diffaugment else (lambda x: x)
         self.started_from: dict[str, Any] = {}  # how the generator --init-from gave was trained
         if self.resuming:
             self._load(checkpoints.load_latest(self.out_dir, map_location=device))
@@ -252,7 +254,7 @@ class Trainer:
         warming_up = self.step < self.warmup_steps  # --d-warmup-images: D learns alone, G stays as it is
         with self.autocast(), torch.set_grad_enabled(not warming_up):
             fake = nets.g(z, condition)  # (B, C, H, W); reused for the G step after D is updated
-        images = torch.cat([real, fake.detach()]).requires_grad_(penalise)
+        images = self.augment(torch.cat([real, fake.detach()])).requires_grad_(penalise)
         with self.autocast():
             logits, classes = discriminate(nets.discriminator if penalise else nets.d, images, conditions, aux_weight)
             logits_real, logits_fake = logits.float().chunk(2)
@@ -272,7 +274,7 @@ class Trainer:
         self.discriminator.requires_grad_(False)
         with self.autocast():
             aux_g_weight = optim["aux_g_weight"]
-            logits, classes = discriminate(nets.d_for_g, fake, condition, aux_g_weight)
+            logits, classes = discriminate(nets.d_for_g, self.augment(fake), condition, aux_g_weight)
             # The relativistic loss pairs each fake with its real image's logit, the one from D's update just
             # made: one optimiser step old, which saves a discriminator pass on the real half.
             loss_g = generator_loss(loss_kind, logits.float(), logits_real.float().detach())
