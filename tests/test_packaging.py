@@ -39,7 +39,8 @@ def test_the_wheel_installs_and_serves_its_web_files(tmp_path):
                     str(tmp_path / "dist"), str(source)], check=True, cwd=tmp_path)
     wheel, = (tmp_path / "dist").glob("cgan-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"cgan/training/loop.py", "cgan/explorer/web/instant.html", "cgan/explorer/web/style.css"} <= names
+    assert {"cgan/training/loop.py", "cgan/explorer/web/instant.html", "cgan/explorer/web/style.css",
+            "cgan/explorer/web/sketch.js", "cgan/explorer/web/examples/t-shirt.png"} <= names
     assert any(n.endswith(".wasm") for n in names) and not any("__pycache__" in n or n.startswith("tests/") for n in names)
     # A fresh venv (the pinned dependencies from this environment's site-packages, cgan from the wheel alone),
     # used from a folder outside the checkout.

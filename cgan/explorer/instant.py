@@ -34,7 +34,8 @@ def static_paths(model_path: Path, encoder_path: Path | None) -> list[Path]:
 
 
 def examples() -> list[Path]:
-    return sorted(path for path in EXAMPLES.iterdir() if path.suffix in (".png", ".jpg"))
+    """The example garments (none where the folder is missing)."""
+    return sorted(path for path in EXAMPLES.glob("*") if path.suffix in (".png", ".jpg"))
 
 
 def head(model_path: Path, encoder_path: Path | None = None) -> str:
