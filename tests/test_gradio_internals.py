@@ -31,6 +31,6 @@ def test_a_session_built_from_the_cached_configs_is_the_one_gradio_builds_and_it
     expected = {k: cached.original(k, [], v) for k, v in demo.default_config.blocks.items() if k in demo.blocks}
     first, second = SessionState(demo), SessionState(demo)
     assert first.config_values == expected == second.config_values
-    first._update_value_in_config(box._id, "changed")  # what a session writes stays in that session
+    first._update_value_in_config(box._id, "changed")  # what one visitor's page state writes stays in its own copy
     assert first.config_values[box._id]["props"]["value"] == "changed"
     assert second.config_values[box._id]["props"]["value"] == "start" == SessionState(demo).config_values[box._id]["props"]["value"]
